@@ -1,0 +1,147 @@
+package dlkit.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import dlkit.ConfigException;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/** The one Jackson setup for every dlkit file: Keras' snake_case keys, unknown keys rejected, no Java types in JSON. */
+public final class Json {
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Json() {}
+
+    /** Reads {@code node} as {@code type}, turning Jackson's errors into a {@link ConfigException} at {@code path}. */
+    public static <T> @NonNull T read(@NonNull JsonNode node, @NonNull Class<T> type, @NonNull String path) {
+        try {
+            return MAPPER.treeToValue(node, type);
+        } catch (Exception e) {
+            throw toConfigException(e, path);
+        }
+    }
+
+    public static @NonNull ConfigException toConfigException(@NonNull Throwable e, @NonNull String path) {
+        if (e instanceof ConfigException c) {
+            return c.under(path);
+        }
+        if (e instanceof UnrecognizedPropertyException u) {
+            String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+            String hint = suggest(u.getPropertyName(), u.getKnownPropertyIds() == null ? List.of() : u.getKnownPropertyIds().stream().map(Object::toString).toList());
+            return new ConfigException(join(path, pathOf(u)), "unknown key \"" + u.getPropertyName() + "\""
+                    + (hint != null ? "; did you mean \"" + hint + "\"?" : "") + (known.isEmpty() ? "" : " (known keys: " + known + ")"));
+        }
+        if (e instanceof ValueInstantiationException v && v.getCause() != null) {
+            Throwable c = v.getCause();
+            if (c instanceof ConfigException ce) {
+                return ce.under(join(path, pathOf(v)));
+            }
+            return new ConfigException(join(path, pathOf(v)), c.getMessage(), c);
+        }
+        if (e instanceof InvalidFormatException f) {
+            String detail = f.getCause() instanceof IllegalArgumentException ia ? ia.getMessage()
+                    : "expected " + f.getTargetType().getSimpleName().toLowerCase() + ", got " + f.getValue();
+            return new ConfigException(join(path, pathOf(f)), detail, f);
+        }
+        if (e instanceof MismatchedInputException m) {
+            String target = m.getTargetType() == null ? "a value" : describe(m.getTargetType());
+            return new ConfigException(join(path, pathOf(m)), "expected " + target + ": " + m.getOriginalMessage().split("\n")[0], m);
+        }
+        if (e instanceof JsonMappingException j && j.getCause() instanceof IllegalArgumentException ia) {
+            return new ConfigException(join(path, pathOf(j)), ia.getMessage(), ia);
+        }
+        if (e instanceof IllegalArgumentException ia) {
+            return new ConfigException(path, ia.getMessage(), ia);
+        }
+        String msg = e instanceof JsonMappingException j ? j.getOriginalMessage() : e.getMessage();
+        return new ConfigException(path, msg == null ? e.toString() : msg.split("\n")[0], e);
+    }
+
+    private static String describe(Class<?> t) {
+        if (t == int.class || t == Integer.class || t == long.class || t == Long.class) {
+            return "an integer";
+        }
+        if (t == double.class || t == Double.class || t == float.class) {
+            return "a number";
+        }
+        if (t == boolean.class || t == Boolean.class) {
+            return "true or false";
+        }
+        if (t == String.class) {
+            return "a string";
+        }
+        return "a " + t.getSimpleName();
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    public static @NonNull String join(@NonNull String a, @Nullable String b) {
+        if (b == null || b.isEmpty()) {
+            return a;
+        }
+        if (a.isEmpty()) {
+            return b;
+        }
+        return b.startsWith("[") ? a + b : a + "." + b;
+    }
+
+    /** The closest known name by edit distance, when it is close enough to be a likely typo. */
+    public static @Nullable String suggest(@NonNull String given, @NonNull Collection<String> known) {
+        return known.stream()
+                .min(Comparator.comparingInt(k -> distance(given.toLowerCase(), k.toLowerCase())))
+                .filter(k -> distance(given.toLowerCase(), k.toLowerCase()) <= Math.max(2, k.length() / 3))
+                .orElse(null);
+    }
+
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,216 @@
+package dlkit.layers;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dlkit.tensor.Buf;
+import java.util.Arrays;
+import java.util.Locale;
+import org.apache.commons.math3.special.Erf;
+import org.jspecify.annotations.NonNull;
+
+/**
+ * Element-wise activation functions with Keras' names and defaults, and their compiled forward and backward rules.
+ * Backward rules read the pre-activation {@code z} or the output {@code y}, whichever is cheaper and exact.
+ */
+public enum Activation {
+    LINEAR("linear"),
+    SIGMOID("sigmoid"),
+    TANH("tanh"),
+    RELU("relu"),
+    /** Keras' {@code leaky_relu} activation: negative slope 0.2. */
+    LEAKY_RELU("leaky_relu"),
+    /** alpha = 1. */
+    ELU("elu"),
+    /** Exact (erf-based) GELU, Keras' default {@code approximate=False}. */
+    GELU("gelu"),
+    /** Over the last axis. */
+    SOFTMAX("softmax");
+
+    static final double LEAKY_SLOPE = 0.2;
+    private static final double INV_SQRT2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
+
+    private final String jsonName;
+
+    Activation(String jsonName) {
+        this.jsonName = jsonName;
+    }
+
+    @JsonValue
+    public @NonNull String jsonName() {
+        return jsonName;
+    }
+
+    @JsonCreator
+    public static @NonNull Activation fromJson(@NonNull String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        for (Activation a : values()) {
+            if (a.jsonName.equals(n)) {
+                return a;
+            }
+        }
+        if (n.equals("leakyrelu")) {
+            return LEAKY_RELU;
+        }
+        throw new IllegalArgumentException("unknown activation \"" + name + "\"; expected one of "
+                + Arrays.stream(values()).map(Activation::jsonName).toList());
+    }
+
+    /** y = f(z) over {@code rows} rows of {@code width}; y may be z (in place) for every activation. */
+    public void forward(@NonNull Buf z, @NonNull Buf y, int rows, int width) {
+        int n = rows * width;
+        switch (this) {
+            case LINEAR -> {
+                if (y != z) {
+                    y.copyFrom(z, 0, 0, n);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    y.set(i, sigmoid(z.get(i)));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    y.set(i, Math.tanh(z.get(i)));
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    y.set(i, Math.max(z.get(i), 0.0));
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < n; i++) {
+                    double v = z.get(i);
+                    y.set(i, v > 0 ? v : LEAKY_SLOPE * v);
+                }
+            }
+            case ELU -> {
+                for (int i = 0; i < n; i++) {
+                    double v = z.get(i);
+                    y.set(i, v > 0 ? v : Math.expm1(v));
+                }
+            }
+            case GELU -> {
+                boolean precise = z instanceof Buf.F64;
+                for (int i = 0; i < n; i++) {
+                    double v = z.get(i);
+                    y.set(i, 0.5 * v * (1 + erf(v * INV_SQRT2, precise)));
+                }
+            }
+            case SOFTMAX -> softmaxRows(z, y, rows, width);
+        }
+    }
+
+    /** dz = f'(z) ⊙ dy; dz may be dy (in place). */
+    public void backward(@NonNull Buf z, @NonNull Buf y, @NonNull Buf dy, @NonNull Buf dz, int rows, int width) {
+        int n = rows * width;
+        switch (this) {
+            case LINEAR -> {
+                if (dz != dy) {
+                    dz.copyFrom(dy, 0, 0, n);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    double s = y.get(i);
+                    dz.set(i, dy.get(i) * s * (1 - s));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    double t = y.get(i);
+                    dz.set(i, dy.get(i) * (1 - t * t));
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    dz.set(i, y.get(i) > 0 ? dy.get(i) : 0.0);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < n; i++) {
+                    dz.set(i, y.get(i) > 0 ? dy.get(i) : LEAKY_SLOPE * dy.get(i));
+                }
+            }
+            case ELU -> {
+                for (int i = 0; i < n; i++) {
+                    double v = y.get(i);
+                    dz.set(i, v > 0 ? dy.get(i) : dy.get(i) * (v + 1));
+                }
+            }
+            case GELU -> {
+                boolean precise = z instanceof Buf.F64;
+                for (int i = 0; i < n; i++) {
+                    double v = z.get(i);
+                    double cdf = 0.5 * (1 + erf(v * INV_SQRT2, precise));
+                    double pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+                    dz.set(i, dy.get(i) * (cdf + v * pdf));
+                }
+            }
+            case SOFTMAX -> {
+                for (int r = 0; r < rows; r++) {
+                    int o = r * width;
+                    double dot = 0;
+                    for (int j = 0; j < width; j++) {
+                        dot += dy.get(o + j) * y.get(o + j);
+                    }
+                    for (int j = 0; j < width; j++) {
+                        dz.set(o + j, y.get(o + j) * (dy.get(o + j) - dot));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether backward needs the pre-activation z kept apart from the output y (all others derive f' from y). */
+    public boolean backwardNeedsInput() {
+        return this == GELU;
+    }
+
+    static double sigmoid(double v) {
+        // Split by sign so exp never overflows.
+        if (v >= 0) {
+            return 1 / (1 + Math.exp(-v));
+        }
+        double e = Math.exp(v);
+        return e / (1 + e);
+    }
+
+    /** Numerically stable row softmax; y may alias z. */
+    public static void softmaxRows(@NonNull Buf z, @NonNull Buf y, int rows, int width) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < width; j++) {
+                max = Math.max(max, z.get(o + j));
+            }
+            double sum = 0;
+            for (int j = 0; j < width; j++) {
+                double e = Math.exp(z.get(o + j) - max);
+                y.set(o + j, e);
+                sum += e;
+            }
+            double inv = 1 / sum;
+            for (int j = 0; j < width; j++) {
+                y.set(o + j, y.get(o + j) * inv);
+            }
+        }
+    }
+
+    /**
+     * float64 buffers get commons-math's full-precision erf (so gradient checks see the true derivative); float32
+     * buffers get Abramowitz–Stegun 7.1.26, whose 1.5e-7 error is below float32 resolution and far cheaper.
+     */
+    static double erf(double x, boolean precise) {
+        if (precise) {
+            return Erf.erf(x);
+        }
+        double ax = Math.abs(x);
+        double t = 1 / (1 + 0.3275911 * ax);
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        double r = 1 - poly * Math.exp(-ax * ax);
+        return x >= 0 ? r : -r;
+    }
+}

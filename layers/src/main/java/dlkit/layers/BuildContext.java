@@ -1,0 +1,47 @@
+package dlkit.layers;
+
+import dlkit.tensor.Buf;
+import dlkit.tensor.DType;
+import dlkit.tensor.Shape;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/** What the planner hands a layer when compiling it: shapes and the buffers it reads and writes. */
+public interface BuildContext {
+    @NonNull String layerName();
+
+    @NonNull Shape inputShape();
+
+    @NonNull Shape outputShape();
+
+    @NonNull DType dtype();
+
+    int maxBatch();
+
+    /** Rows of {@code inputShape().size()} elements, up to {@link #maxBatch()} rows. */
+    @NonNull Buf input();
+
+    /** Where backward writes dL/dinput; null when nothing upstream needs it (the first layer). */
+    @Nullable Buf inputGrad();
+
+    @NonNull Buf output();
+
+    /** dL/doutput, written by the next layer or the loss before {@link Kernel#backward} runs. */
+    @NonNull Buf outputGrad();
+
+    @NonNull Buf param(@NonNull String name);
+
+    @NonNull Buf grad(@NonNull String name);
+
+    /** A private buffer of {@code perSample} elements per row, kept between forward and backward. */
+    @NonNull Buf scratch(int perSample);
+
+    /** A shared buffer of at least {@code length} ones, for bias GEMMs and column sums. */
+    @NonNull Buf ones(int length);
+
+    /** True when this is the last layer and the loss already delivers dL/d(pre-activation). */
+    boolean lossFused();
+
+    /** A seed for this layer's randomness, fixed by the model seed and the layer's position. */
+    long seed();
+}

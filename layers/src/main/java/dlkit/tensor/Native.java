@@ -1,0 +1,116 @@
+package dlkit.tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.bytedeco.systems.global.linux;
+import org.jspecify.annotations.NonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the native-library settings dlkit needs before ND4J and OpenBLAS load, for library users as well as the CLI.
+ *
+ * <p>Two traps measured on the target machines: OpenBLAS 0.3.19 (bundled with ND4J 1.0.0-M2.1) does not recognise
+ * some newer CPUs and falls back to slow generic kernels, and OpenMP threads plus OpenBLAS threads oversubscribe small
+ * machines. Both are read from the environment only when the libraries load, so we set them in-process with
+ * {@code setenv} before anything touches ND4J. Values the user already set are left alone.
+ */
+public final class Native {
+    private static final Logger LOG = LoggerFactory.getLogger(Native.class);
+    private static volatile Map<String, String> applied;
+    private static int blasThreads = 1;
+
+    private Native() {}
+
+    /** Idempotent; every entry point that creates buffers calls it first. Returns what was chosen, for logging. */
+    public static synchronized @NonNull Map<String, String> init() {
+        if (applied != null) {
+            return applied;
+        }
+        Map<String, String> chosen = new LinkedHashMap<>();
+        boolean linux = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
+        if (linux) {
+            String core = System.getenv("OPENBLAS_CORETYPE");
+            if (core == null) {
+                core = coreTypeFor(cpuFlags());
+                if (core != null) {
+                    setenv("OPENBLAS_CORETYPE", core);
+                }
+            }
+            chosen.put("OPENBLAS_CORETYPE", core == null ? "(auto)" : core);
+            // libnd4j's element-wise loops are tiny at our sizes: one OpenMP thread avoids the oversubscription.
+            String omp = System.getenv("OMP_NUM_THREADS");
+            if (omp == null) {
+                omp = "1";
+                setenv("OMP_NUM_THREADS", omp);
+            }
+            chosen.put("OMP_NUM_THREADS", omp);
+        }
+        // GEMM is the one place where a second thread pays (measured ~2x on 2 cores); OpenBLAS uses its own pthreads.
+        Loader.load(openblas_nolapack.class);
+        String requested = System.getProperty("dlkit.blasThreads", System.getenv("DLKIT_BLAS_THREADS"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        blasThreads = requested != null ? Integer.parseInt(requested.trim()) : Math.min(cores, 4);
+        openblas_nolapack.blas_set_num_threads(blasThreads);
+        chosen.put("blas_threads", Integer.toString(blasThreads));
+        LOG.info("dlkit native settings: {}", chosen);
+        applied = Map.copyOf(chosen);
+        return applied;
+    }
+
+    public static int blasThreads() {
+        init();
+        return blasThreads;
+    }
+
+    public static void setBlasThreads(int threads) {
+        init();
+        if (threads < 1) {
+            throw new IllegalArgumentException("BLAS threads must be at least 1, got " + threads);
+        }
+        blasThreads = threads;
+        openblas_nolapack.blas_set_num_threads(threads);
+    }
+
+    /** OpenBLAS kernel family for the CPU's vector extensions; null when OpenBLAS' own detection is trusted. */
+    static String coreTypeFor(String flags) {
+        if (flags == null) {
+            return null;
+        }
+        String f = " " + flags + " ";
+        if (f.contains(" avx512f ") && f.contains(" avx512bw ")) {
+            return "SkylakeX";
+        }
+        if (f.contains(" avx2 ") && f.contains(" fma ")) {
+            return "Haswell";
+        }
+        return null;
+    }
+
+    private static String cpuFlags() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read /proc/cpuinfo", e);
+        }
+        return null;
+    }
+
+    private static void setenv(String key, String value) {
+        try {
+            linux.setenv(key, value, 0);
+        } catch (Throwable t) {
+            LOG.warn("could not set {}={} in-process ({}); set it in the environment instead", key, value, t.toString());
+        }
+    }
+}
