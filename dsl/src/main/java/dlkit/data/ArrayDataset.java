@@ -1,0 +1,183 @@
+package dlkit.data;
+
+import dlkit.DlkitException;
+import dlkit.tensor.Buf;
+import dlkit.tensor.Shape;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.NonNull;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** An in-memory dataset over row-major float arrays; {@link #slice} views share the arrays. */
+public final class ArrayDataset implements Dataset {
+    private final float[] x;
+    private final float[] y;
+    private final Shape featureShape;
+    private final int labelWidth;
+    private final int from;
+    private final int count;
+
+    public ArrayDataset(float @NonNull [] x, @NonNull Shape featureShape, float @NonNull [] y, int labelWidth) {
+        this(x, featureShape, y, labelWidth, 0, x.length / featureShape.size());
+        if (x.length % featureShape.size() != 0) {
+            throw new DlkitException("features: " + x.length + " values is not a whole number of samples of shape " + featureShape);
+        }
+        if (labelWidth > 0 && y.length != (long) count * labelWidth) {
+            throw new DlkitException("labels: expected " + count + " samples × " + labelWidth + " = " + (long) count * labelWidth + " values, got " + y.length);
+        }
+    }
+
+    private ArrayDataset(float[] x, Shape featureShape, float[] y, int labelWidth, int from, int count) {
+        this.x = x;
+        this.y = y;
+        this.featureShape = featureShape;
+        this.labelWidth = labelWidth;
+        this.from = from;
+        this.count = count;
+    }
+
+    public static @NonNull ArrayDataset of(@NonNull INDArray x, @NonNull INDArray y) {
+        if (x.rank() < 2) {
+            throw new DlkitException("features: expected an array shaped [samples, ...], got shape " + Arrays.toString(x.shape()));
+        }
+        long n = x.size(0);
+        if (y.rank() == 0 || y.size(0) != n) {
+            throw new DlkitException("labels: expected " + n + " rows to match the features, got shape " + Arrays.toString(y.shape()));
+        }
+        int[] dims = new int[x.rank() - 1];
+        for (int i = 1; i < x.rank(); i++) {
+            dims[i - 1] = (int) x.size(i);
+        }
+        int width = y.rank() == 1 ? 1 : (int) (y.length() / n);
+        return new ArrayDataset(toFloats(x), Shape.of(dims), toFloats(y), width);
+    }
+
+    public static @NonNull ArrayDataset of(float @NonNull [] @NonNull [] x, int @NonNull [] labels) {
+        if (x.length != labels.length) {
+            throw new DlkitException("features have " + x.length + " rows but labels have " + labels.length);
+        }
+        int f = x.length == 0 ? 1 : x[0].length;
+        float[] flat = new float[x.length * f];
+        for (int i = 0; i < x.length; i++) {
+            if (x[i].length != f) {
+                throw new DlkitException("features row " + i + " has " + x[i].length + " values, expected " + f);
+            }
+            System.arraycopy(x[i], 0, flat, i * f, f);
+        }
+        float[] y = new float[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            y[i] = labels[i];
+        }
+        return new ArrayDataset(flat, Shape.of(f), y, 1);
+    }
+
+    static float[] toFloats(INDArray a) {
+        return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    }
+
+    @Override
+    public Shape featureShape() {
+        return featureShape;
+    }
+
+    @Override
+    public int labelWidth() {
+        return labelWidth;
+    }
+
+    @Override
+    public long size() {
+        return count;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    /** Samples {@code [start, end)} of this dataset, sharing memory. */
+    public @NonNull ArrayDataset slice(int start, int end) {
+        if (start < 0 || end > count || start > end) {
+            throw new IllegalArgumentException("slice [" + start + ", " + end + ") outside dataset of " + count);
+        }
+        return new ArrayDataset(x, featureShape, y, labelWidth, from + start, end - start);
+    }
+
+    /** Keras' validation_split: the last {@code fraction} of the samples (before any shuffling) is held out. */
+    public @NonNull ArrayDataset[] splitTail(double fraction) {
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException("validation_split: expected a number in (0, 1), got " + fraction);
+        }
+        int val = (int) Math.floor(count * fraction);
+        if (val == 0 || val == count) {
+            throw new IllegalArgumentException("validation_split " + fraction + " of " + count + " samples leaves an empty split");
+        }
+        return new ArrayDataset[] {slice(0, count - val), slice(count - val, count)};
+    }
+
+    /** Feature values of sample {@code i}, row-major. */
+    public float @NonNull [] features(int i) {
+        int f = featureShape.size();
+        return Arrays.copyOfRange(x, (from + i) * f, (from + i + 1) * f);
+    }
+
+    public float label(int i, int j) {
+        return y[(from + i) * labelWidth + j];
+    }
+
+    /** Raises a clear error if a label is not a class index in [0, classes). */
+    public void checkClassLabels(int classes, String lossName) {
+        if (labelWidth != 1) {
+            throw new DlkitException(lossName + " expects one class index per sample, but the labels have " + labelWidth
+                    + " values per sample (one-hot labels need categorical_crossentropy)");
+        }
+        for (int i = 0; i < count; i++) {
+            float v = y[from + i];
+            if (v != Math.rint(v) || v < 0 || v >= classes) {
+                throw new DlkitException("label " + v + " of sample " + i + " is not a class index in [0, " + classes
+                        + ") as " + lossName + " with " + classes + " outputs needs");
+            }
+        }
+    }
+
+    /** A seeded permutation per epoch: a resumed run sees the same order as an uninterrupted one. */
+    static int[] order(int n, boolean shuffle, long seed, int epoch) {
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        if (shuffle) {
+            SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+            for (int i = n - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = idx[i];
+                idx[i] = idx[j];
+                idx[j] = t;
+            }
+        }
+        return idx;
+    }
+
+    @Override
+    public Cursor cursor(boolean shuffle, long seed, int epoch) {
+        int[] idx = order(count, shuffle, seed, epoch);
+        int f = featureShape.size();
+        return new Cursor() {
+            private int pos;
+
+            @Override
+            public int next(Buf xb, float[] yb, int maxRows) {
+                int n = Math.min(maxRows, count - pos);
+                for (int r = 0; r < n; r++) {
+                    int s = from + idx[pos + r];
+                    xb.put(r * f, x, s * f, f);
+                    if (labelWidth > 0) {
+                        System.arraycopy(y, s * labelWidth, yb, r * labelWidth, labelWidth);
+                    }
+                }
+                pos += n;
+                return n;
+            }
+        };
+    }
+}

@@ -1,0 +1,200 @@
+package dlkit.io;
+
+import dlkit.DlkitException;
+import dlkit.ModelFileException;
+import dlkit.config.Json;
+import dlkit.model.Model;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.NonNull;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The {@code .dlk} archive: a zip of {@code model.json}, {@code weights.safetensors}, {@code optimizer.safetensors}
+ * (when compiled) and {@code metadata.json}. Reading trusts nothing: only those entry names, each read through a
+ * hard byte limit derived from the config (a zip bomb stops at the limit, whatever sizes the zip declares), and the
+ * weights checked against the architecture before use. Writing goes to a temp file renamed over the target.
+ */
+public final class ModelArchive {
+    static final String CONFIG = "model.json";
+    static final String WEIGHTS = "weights.safetensors";
+    static final String OPTIMIZER = "optimizer.safetensors";
+    static final String METADATA = "metadata.json";
+    private static final Set<String> ENTRIES = Set.of(CONFIG, WEIGHTS, OPTIMIZER, METADATA);
+    static final long MAX_CONFIG = 16L * 1024 * 1024;
+    static final long MAX_METADATA = 1024L * 1024;
+
+    private ModelArchive() {}
+
+    public static void write(@NonNull Model model, @NonNull Path path) {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(CONFIG, model.toJson().getBytes(StandardCharsets.UTF_8));
+        entries.put(WEIGHTS, Safetensors.write(model.getWeights(), Map.of("format", "dlkit", "dtype", model.dtype().jsonName())));
+        if (model.isCompiled() && model.optimizerState() != null) {
+            float[] st = model.optimizerState();
+            Map<String, INDArray> t = new LinkedHashMap<>();
+            t.put("state", Nd4j.create(st, new long[] {st.length}, 'c'));
+            entries.put(OPTIMIZER, Safetensors.write(t, Map.of(
+                    "optimizer", model.optimizer().type(),
+                    "iterations", Long.toString(model.iterations()),
+                    "learning_rate", Double.toString(model.learningRate()))));
+        }
+        var meta = Json.MAPPER.createObjectNode();
+        meta.put("format", "dlkit-archive");
+        meta.put("version", 1);
+        meta.put("parameters", model.paramCount());
+        meta.put("saved_at", java.time.Instant.now().toString());
+        entries.put(METADATA, meta.toString().getBytes(StandardCharsets.UTF_8));
+        writeAtomically(path, out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
+                for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                    zip.putNextEntry(new ZipEntry(e.getKey()));
+                    zip.write(e.getValue());
+                    zip.closeEntry();
+                }
+            }
+        });
+    }
+
+    /** Writes through a temp file in the target's directory and renames it over the target: never a half-written file. */
+    public static void writeAtomically(@NonNull Path path, @NonNull IoWriter writer) {
+        Path abs = path.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                writer.write(out);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new DlkitException("cannot write " + path + ": " + e, e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the original file is untouched either way
+                }
+            }
+        }
+    }
+
+    /** A writer that may throw IOException, wrapped by {@link #writeAtomically}. */
+    public interface IoWriter {
+        void write(OutputStream out) throws IOException;
+    }
+
+    public static @NonNull Model read(@NonNull Path path) {
+        String src = path.toString();
+        if (!Files.exists(path)) {
+            throw new ModelFileException(src + ": no such file");
+        }
+        try (ZipFile zip = new ZipFile(path.toFile())) {
+            Map<String, ZipEntry> found = new LinkedHashMap<>();
+            for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
+                if (!ENTRIES.contains(e.getName())) {
+                    throw new ModelFileException(src + ": unexpected archive entry \"" + e.getName() + "\"; a .dlk holds only " + ENTRIES);
+                }
+                if (found.put(e.getName(), e) != null) {
+                    throw new ModelFileException(src + ": duplicate archive entry \"" + e.getName() + "\"");
+                }
+            }
+            for (String required : new String[] {CONFIG, WEIGHTS}) {
+                if (!found.containsKey(required)) {
+                    throw new ModelFileException(src + ": not a dlkit model archive: missing " + required);
+                }
+            }
+            String json = new String(readBounded(zip, found.get(CONFIG), MAX_CONFIG, src), StandardCharsets.UTF_8);
+            Model model;
+            try {
+                model = ModelConfig.fromJson(json, src + "!" + CONFIG);
+            } catch (DlkitException e) {
+                throw new ModelFileException(src + "!" + CONFIG + ": " + e.getMessage(), e);
+            }
+            long weightLimit = 8 + Safetensors.MAX_HEADER + 8L * model.paramCount();
+            String wsrc = src + "!" + WEIGHTS;
+            Safetensors.Contents w = Safetensors.read(readBounded(zip, found.get(WEIGHTS), weightLimit, src), wsrc);
+            Map<String, INDArray> values = new LinkedHashMap<>();
+            w.tensors().forEach((k, t) -> values.put(k, t.toINDArray()));
+            try {
+                model.setWeights(values);
+            } catch (DlkitException e) {
+                throw new ModelFileException(wsrc + ": " + e.getMessage().replace("setWeights: ", ""), e);
+            }
+            if (model.isCompiled() && found.containsKey(OPTIMIZER)) {
+                String osrc = src + "!" + OPTIMIZER;
+                Safetensors.Contents o = Safetensors.read(readBounded(zip, found.get(OPTIMIZER), weightLimit * 3, src), osrc);
+                Safetensors.Tensor st = o.tensors().get("state");
+                if (st == null) {
+                    throw new ModelFileException(osrc + ": missing tensor \"state\"");
+                }
+                long iterations;
+                try {
+                    iterations = Long.parseLong(o.metadata().getOrDefault("iterations", "0"));
+                    if (o.metadata().containsKey("learning_rate")) {
+                        model.setLearningRate(Double.parseDouble(o.metadata().get("learning_rate")));
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFileException(osrc + ": bad metadata " + o.metadata() + ": " + e.getMessage());
+                }
+                try {
+                    model.setOptimizerState(st.toFloats(), iterations);
+                } catch (DlkitException e) {
+                    throw new ModelFileException(osrc + ": " + e.getMessage(), e);
+                }
+            }
+            return model;
+        } catch (ZipException e) {
+            throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
+        } catch (NoSuchFileException e) {
+            throw new ModelFileException(src + ": no such file", e);
+        } catch (IOException e) {
+            throw new ModelFileException(src + ": cannot read: " + e, e);
+        }
+    }
+
+    /** Reads an entry, failing as soon as more than {@code limit} bytes come out, whatever size the entry declares. */
+    static byte[] readBounded(ZipFile zip, ZipEntry e, long limit, String src) throws IOException {
+        if (e.getSize() > limit) {
+            throw new ModelFileException(src + ": entry " + e.getName() + " declares " + e.getSize() + " bytes, more than the " + limit + " this model can need");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(e.getSize(), 0), 1 << 20));
+            byte[] buf = new byte[1 << 16];
+            long total = 0;
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                total += r;
+                if (total > limit) {
+                    throw new ModelFileException(src + ": entry " + e.getName() + " expands beyond " + limit + " bytes (zip bomb or corrupt archive)");
+                }
+                out.write(buf, 0, r);
+            }
+            return out.toByteArray();
+        }
+    }
+}

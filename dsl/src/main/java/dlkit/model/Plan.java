@@ -1,0 +1,182 @@
+package dlkit.model;
+
+import dlkit.layers.BuildContext;
+import dlkit.layers.Kernel;
+import dlkit.layers.Layer;
+import dlkit.tensor.Buf;
+import dlkit.tensor.DType;
+import dlkit.tensor.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A model compiled for one maximum batch size: every activation, gradient and scratch buffer allocated once; a step
+ * runs the kernels over the first n rows and allocates nothing. Layers that only reshape alias their input's memory.
+ */
+final class Plan {
+    final int maxBatch;
+    final Buf input;
+    final Buf output;
+    final Buf outputGrad;
+    final boolean fused;
+    private final Kernel[] kernels;
+
+    Plan(Model model, int maxBatch, boolean fused) {
+        this.maxBatch = maxBatch;
+        this.fused = fused;
+        DType dtype = model.dtype();
+        List<Layer> layers = model.layers();
+        List<Shape> shapes = model.outputShapes();
+        Buf in = Buf.allocate(dtype, maxBatch * model.inputShape().size());
+        Buf cur = in;
+        @Nullable Buf curGrad = null; // nothing needs dL/d(model input)
+        List<Kernel> ks = new ArrayList<>();
+        for (int i = 1; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            Shape inShape = shapes.get(i - 1);
+            Shape outShape = shapes.get(i);
+            boolean last = i == layers.size() - 1;
+            Buf out;
+            Buf outGrad;
+            if (layer.aliasesInput()) {
+                out = cur;
+                outGrad = curGrad != null ? curGrad : Buf.allocate(dtype, maxBatch * outShape.size());
+            } else {
+                out = Buf.allocate(dtype, maxBatch * outShape.size());
+                outGrad = Buf.allocate(dtype, maxBatch * outShape.size());
+            }
+            ks.add(layer.compile(new Context(model, i, inShape, outShape, maxBatch, cur, curGrad, out, outGrad, fused && last)));
+            cur = out;
+            curGrad = outGrad;
+        }
+        this.input = in;
+        this.output = cur;
+        this.outputGrad = curGrad == null ? Buf.allocate(dtype, maxBatch * model.outputShape().size()) : curGrad;
+        this.kernels = ks.toArray(new Kernel[0]);
+    }
+
+    void forward(int n, boolean training, long step) {
+        for (Kernel k : kernels) {
+            k.forward(n, training, step);
+        }
+    }
+
+    void backward(int n) {
+        for (int i = kernels.length - 1; i >= 0; i--) {
+            kernels[i].backward(n);
+        }
+    }
+
+    double penalty() {
+        double p = 0;
+        for (Kernel k : kernels) {
+            p += k.penalty();
+        }
+        return p;
+    }
+
+    private static final class Context implements BuildContext {
+        private final Model model;
+        private final int index;
+        private final Shape inShape;
+        private final Shape outShape;
+        private final int maxBatch;
+        private final Buf input;
+        private final @Nullable Buf inputGrad;
+        private final Buf output;
+        private final Buf outputGrad;
+        private final boolean fused;
+
+        Context(Model model, int index, Shape inShape, Shape outShape, int maxBatch, Buf input, @Nullable Buf inputGrad,
+                Buf output, Buf outputGrad, boolean fused) {
+            this.model = model;
+            this.index = index;
+            this.inShape = inShape;
+            this.outShape = outShape;
+            this.maxBatch = maxBatch;
+            this.input = input;
+            this.inputGrad = inputGrad;
+            this.output = output;
+            this.outputGrad = outputGrad;
+            this.fused = fused;
+        }
+
+        @Override
+        public String layerName() {
+            return model.layers().get(index).name();
+        }
+
+        @Override
+        public Shape inputShape() {
+            return inShape;
+        }
+
+        @Override
+        public Shape outputShape() {
+            return outShape;
+        }
+
+        @Override
+        public DType dtype() {
+            return model.dtype();
+        }
+
+        @Override
+        public int maxBatch() {
+            return maxBatch;
+        }
+
+        @Override
+        public Buf input() {
+            return input;
+        }
+
+        @Override
+        public @Nullable Buf inputGrad() {
+            return inputGrad;
+        }
+
+        @Override
+        public Buf output() {
+            return output;
+        }
+
+        @Override
+        public Buf outputGrad() {
+            return outputGrad;
+        }
+
+        @Override
+        public Buf param(String name) {
+            return model.weights.param(index, name);
+        }
+
+        @Override
+        public Buf grad(String name) {
+            return model.weights.grad(index, name);
+        }
+
+        @Override
+        public Buf scratch(int perSample) {
+            return Buf.allocate(model.dtype(), maxBatch * perSample);
+        }
+
+        @Override
+        public Buf ones(int length) {
+            Buf b = Buf.allocate(model.dtype(), length);
+            b.fill(1, length);
+            return b;
+        }
+
+        @Override
+        public boolean lossFused() {
+            return fused;
+        }
+
+        @Override
+        public long seed() {
+            return model.seedFor(index);
+        }
+    }
+}

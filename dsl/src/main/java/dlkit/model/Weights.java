@@ -1,0 +1,112 @@
+package dlkit.model;
+
+import dlkit.DlkitException;
+import dlkit.layers.Layer;
+import dlkit.layers.ParamSpec;
+import dlkit.tensor.Buf;
+import dlkit.tensor.DType;
+import dlkit.tensor.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * All weights of a model in one flat off-heap array (and their gradients in another) so that plans for any batch
+ * size share them and the optimizer updates them in one pass. Names are {@code layer.param}, e.g. {@code dense.kernel}.
+ */
+final class Weights {
+    record Slot(String key, int layer, ParamSpec spec, int offset) {}
+
+    final DType dtype;
+    final List<Slot> slots = new ArrayList<>();
+    final int count;
+    final INDArray params;
+    final INDArray grads;
+    final Buf paramBuf;
+    final Buf gradBuf;
+    private final Map<String, Slot> byKey = new LinkedHashMap<>();
+
+    Weights(List<Layer> layers, List<Shape> shapes, DType dtype) {
+        this.dtype = dtype;
+        int offset = 0;
+        for (int i = 1; i < layers.size(); i++) {
+            for (ParamSpec spec : layers.get(i).params(shapes.get(i - 1))) {
+                Slot s = new Slot(layers.get(i).name() + "." + spec.name(), i, spec, offset);
+                slots.add(s);
+                byKey.put(s.key(), s);
+                offset += spec.size();
+            }
+        }
+        this.count = offset;
+        this.params = Nd4j.zeros(dtype.nd4j(), Math.max(1, count));
+        this.grads = Nd4j.zeros(dtype.nd4j(), Math.max(1, count));
+        this.paramBuf = Buf.wrap(params, 0, count);
+        this.gradBuf = Buf.wrap(grads, 0, count);
+    }
+
+    Slot slot(int layer, String name) {
+        for (Slot s : slots) {
+            if (s.layer() == layer && s.spec().name().equals(name)) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("layer " + layer + " has no parameter " + name);
+    }
+
+    Buf param(int layer, String name) {
+        Slot s = slot(layer, name);
+        return paramBuf.slice(s.offset(), s.spec().size());
+    }
+
+    Buf grad(int layer, String name) {
+        Slot s = slot(layer, name);
+        return gradBuf.slice(s.offset(), s.spec().size());
+    }
+
+    /** Each weight draws from its own stream, fixed by the seed and its position, so adding a layer leaves the others alone. */
+    void initialize(long seed) {
+        int idx = 0;
+        for (Slot s : slots) {
+            double[] v = new double[s.spec().size()];
+            s.spec().initializer().fill(v, s.spec().shape(), new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 31L * s.layer() + idx++));
+            paramBuf.put(s.offset(), v, 0, v.length);
+        }
+    }
+
+    Map<String, INDArray> toMap() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (Slot s : slots) {
+            long[] shape = Arrays.stream(s.spec().shape()).asLongStream().toArray();
+            m.put(s.key(), params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s.offset(), s.offset() + s.spec().size())).dup().reshape('c', shape));
+        }
+        return m;
+    }
+
+    void set(Map<String, INDArray> values, String source) {
+        for (Slot s : slots) {
+            INDArray v = values.get(s.key());
+            if (v == null) {
+                throw new DlkitException(source + ": missing weight \"" + s.key() + "\" (shape " + Arrays.toString(s.spec().shape()) + ")");
+            }
+            long[] expected = Arrays.stream(s.spec().shape()).asLongStream().toArray();
+            if (!Arrays.equals(v.shape(), expected)) {
+                throw new DlkitException(source + ": weight \"" + s.key() + "\" has shape " + Arrays.toString(v.shape())
+                        + " but layer '" + s.key().substring(0, s.key().lastIndexOf('.')) + "' needs " + Arrays.toString(expected));
+            }
+        }
+        for (String k : values.keySet()) {
+            if (!byKey.containsKey(k)) {
+                throw new DlkitException(source + ": unexpected weight \"" + k + "\"; the model has " + byKey.keySet());
+            }
+        }
+        for (Slot s : slots) {
+            INDArray v = values.get(s.key()).castTo(dtype.nd4j()).dup('c').reshape(s.spec().size());
+            params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s.offset(), s.offset() + s.spec().size())).assign(v);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dlkit.optim;
+
+import org.jspecify.annotations.NonNull;
+
+/**
+ * Keras' Adadelta (Zeiler 2012): {@code Eg = ρ·Eg + (1−ρ)·g²; Δ = √(Edx + ε)/√(Eg + ε)·g; Edx = ρ·Edx + (1−ρ)·Δ²;
+ * w −= lr·Δ}. Defaults lr 0.001, ρ 0.95, ε 1e-7 (lr 1.0 is the paper's).
+ */
+public record AdaDelta(double learningRate, double rho, double epsilon, @NonNull Clipping clipping) implements Optimizer {
+    public AdaDelta {
+        Optimizer.checkRate("learning_rate", learningRate);
+        Optimizer.checkFraction("rho", rho);
+        Optimizer.checkRate("epsilon", epsilon);
+        if (clipping == null) {
+            clipping = Clipping.NONE;
+        }
+    }
+
+    public static @NonNull AdaDelta of(double learningRate) {
+        return new AdaDelta(learningRate, 0.95, 1e-7, Clipping.NONE);
+    }
+
+    public @NonNull AdaDelta rho(double v) {
+        return new AdaDelta(learningRate, v, epsilon, clipping);
+    }
+
+    public @NonNull AdaDelta epsilon(double v) {
+        return new AdaDelta(learningRate, rho, v, clipping);
+    }
+
+    @Override
+    public String type() {
+        return "adadelta";
+    }
+
+    @Override
+    public AdaDelta withClipping(Clipping c) {
+        return new AdaDelta(learningRate, rho, epsilon, c);
+    }
+
+    @Override
+    public AdaDelta withLearningRate(double lr) {
+        return new AdaDelta(lr, rho, epsilon, clipping);
+    }
+
+    @Override
+    public UpdateRule rule() {
+        float r = (float) rho;
+        float eps = (float) epsilon;
+        return new UpdateRule() {
+            @Override
+            public int stateSize(int n) {
+                return 2 * n;
+            }
+
+            @Override
+            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+                for (int i = 0; i < n; i++) {
+                    float gi = g[i];
+                    float eg = UpdateRule.flush(r * s[i] + (1 - r) * gi * gi);
+                    float d = (float) Math.sqrt(s[n + i] + eps) / (float) Math.sqrt(eg + eps) * gi;
+                    s[i] = eg;
+                    s[n + i] = UpdateRule.flush(r * s[n + i] + (1 - r) * d * d);
+                    p[i] -= lr * d;
+                }
+            }
+        };
+    }
+}
