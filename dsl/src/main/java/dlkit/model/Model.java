@@ -518,33 +518,66 @@ public class Model {
         int n = (int) s[0];
         int in = inputShape().size();
         int out = outputShape().size();
+        long[] outShape = new long[outputShape().rank() + 1];
+        outShape[0] = n;
+        for (int i = 0; i < outputShape().rank(); i++) {
+            outShape[i + 1] = outputShape().dim(i);
+        }
+        Plan plan = plan(Math.max(1, Math.min(batchSize, n)), false);
+        if (dtype == DType.FLOAT64) {
+            double[] xs = x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
+            double[] result = new double[n * out];
+            for (int start = 0; start < n; start += plan.maxBatch) {
+                int m = Math.min(plan.maxBatch, n - start);
+                plan.input.put(0, xs, start * in, m * in);
+                plan.forward(m, false, 0);
+                plan.output.get(0, result, start * out, m * out);
+            }
+            return Nd4j.create(result, outShape, 'c');
+        }
         float[] xs = x.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
         float[] result = new float[n * out];
-        Plan plan = plan(Math.max(1, Math.min(batchSize, n)), false);
         for (int start = 0; start < n; start += plan.maxBatch) {
             int m = Math.min(plan.maxBatch, n - start);
             plan.input.put(0, xs, start * in, m * in);
             plan.forward(m, false, 0);
             plan.output.get(0, result, start * out, m * out);
         }
-        long[] outShape = new long[outputShape().rank() + 1];
-        outShape[0] = n;
-        for (int i = 0; i < outputShape().rank(); i++) {
-            outShape[i + 1] = outputShape().dim(i);
-        }
         return Nd4j.create(result, outShape, 'c');
     }
 
-    /** Forward and backward once on a batch, for gradient checks: returns the loss and leaves gradients readable. */
-    double lossAndGradients(float[] x, float[] y, int n) {
+    /**
+     * One forward and backward pass in inference mode over {@code x} (all samples in one batch): returns the loss
+     * (with regularisation) and leaves the gradients readable through {@link #getGradients()}. For gradient checks
+     * and custom training loops; weights are not changed.
+     */
+    public double computeGradients(@NonNull INDArray x, @NonNull INDArray y) {
+        requireCompiled("computeGradients");
+        ensureInitialized(null);
+        int n = (int) x.size(0);
+        if (x.length() != (long) n * inputShape().size()) {
+            throw new ShapeException("computeGradients: expected input shaped " + inputShape().withBatch() + ", got " + Arrays.toString(x.shape()));
+        }
         Plan plan = plan(n, true);
-        plan.input.put(0, x, 0, n * inputShape().size());
+        double[] xs = x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
+        plan.input.put(0, xs, 0, xs.length);
+        float[] ys = y.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
         int width = outputShape().last();
         int rows = n * (outputShape().size() / width);
         plan.forward(n, false, 0);
-        double l = loss.compute(plan.output, y, rows, width, plan.outputGrad, plan.fused);
+        double l = loss.compute(plan.output, ys, rows, width, plan.outputGrad, plan.fused);
         plan.backward(n);
         return l + plan.penalty();
+    }
+
+    /** The gradients of the last {@link #computeGradients} or training step, by weight name. */
+    public @NonNull Map<String, INDArray> getGradients() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (Weights.Slot s : weights.slots) {
+            long[] shape = Arrays.stream(s.spec().shape()).asLongStream().toArray();
+            m.put(s.key(), weights.grads.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s.offset(), s.offset() + s.spec().size())).dup().reshape('c', shape));
+        }
+        return m;
     }
 
     // ---- files ----
