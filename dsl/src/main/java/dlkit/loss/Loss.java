@@ -301,7 +301,7 @@ public record Loss(@NonNull Kind kind, boolean fromLogits, double delta) {
 
         @Override
         public Loss deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-            JsonNode node = p.readValueAsTree();
+            JsonNode node = ctx.readTree(p);
             if (node.isTextual()) {
                 return fromName(node.asText());
             }

@@ -303,7 +303,7 @@ public record Metric(@NonNull Kind kind, int k) {
 
         @Override
         public Metric deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-            JsonNode node = p.readValueAsTree();
+            JsonNode node = ctx.readTree(p);
             if (node.isTextual()) {
                 return fromName(node.asText());
             }

@@ -308,7 +308,7 @@ public class Model {
         }
     }
 
-    private Plan plan(int maxBatch, boolean forTraining) {
+    Plan plan(int maxBatch, boolean forTraining) {
         boolean fused = forTraining && loss != null && loss.fusesWith(layers.get(layers.size() - 1).outputActivation());
         long key = ((long) maxBatch << 1) | (fused ? 1 : 0);
         return plans.computeIfAbsent(key, k -> new Plan(this, maxBatch, fused));

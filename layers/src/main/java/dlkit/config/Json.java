@@ -60,7 +60,7 @@ public final class Json {
         }
         if (e instanceof InvalidFormatException f) {
             String detail = f.getCause() instanceof IllegalArgumentException ia ? ia.getMessage()
-                    : "expected " + f.getTargetType().getSimpleName().toLowerCase() + ", got " + f.getValue();
+                    : "expected " + describe(f.getTargetType()) + ", got " + (f.getValue() instanceof String str ? "\"" + str + "\"" : String.valueOf(f.getValue()));
             return new ConfigException(join(path, pathOf(f)), detail, f);
         }
         if (e instanceof MismatchedInputException m) {

@@ -178,7 +178,7 @@ public sealed interface Initializer {
 
             @Override
             public Initializer deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-                JsonNode node = p.readValueAsTree();
+                JsonNode node = ctx.readTree(p);
                 if (node.isTextual()) {
                     String name = node.asText();
                     return switch (name) {
