@@ -135,7 +135,8 @@ public final class ModelArchive {
             } catch (DlkitException e) {
                 throw new ModelFileException(src + "!" + CONFIG + ": " + e.getMessage(), e);
             }
-            long weightLimit = 8 + Safetensors.MAX_HEADER + 8L * model.paramCount();
+            // A real header is ~100 bytes per tensor: anything far beyond the model's own size is refused while reading.
+            long weightLimit = 8 + 65536 + 4096L * model.layers().size() + 8L * model.paramCount();
             String wsrc = src + "!" + WEIGHTS;
             Safetensors.Contents w = Safetensors.read(readBounded(zip, found.get(WEIGHTS), weightLimit, src), wsrc);
             Map<String, INDArray> values = new LinkedHashMap<>();
