@@ -52,13 +52,16 @@ public final class Native {
             }
             chosen.put("OMP_NUM_THREADS", omp);
         }
-        // GEMM is the one place where a second thread pays (measured ~2x on 2 cores); OpenBLAS uses its own pthreads.
+        // GEMM is the one place where a second thread pays (measured ~2x on 2 cores). ND4J sets OpenBLAS' thread
+        // count when its backend starts (from OMP_NUM_THREADS as the JVM saw it at launch), so start it first and
+        // set ours after: otherwise the count, and with it the rounding of every GEMM, depends on the launch env.
+        org.nd4j.linalg.factory.Nd4j.getExecutioner();
         Loader.load(openblas_nolapack.class);
         String requested = System.getProperty("dlkit.blasThreads", System.getenv("DLKIT_BLAS_THREADS"));
         int cores = Runtime.getRuntime().availableProcessors();
         blasThreads = requested != null ? Integer.parseInt(requested.trim()) : Math.min(cores, 4);
         openblas_nolapack.blas_set_num_threads(blasThreads);
-        chosen.put("blas_threads", Integer.toString(blasThreads));
+        chosen.put("blas_threads", Integer.toString(openblas_nolapack.blas_get_num_threads()));
         LOG.info("dlkit native settings: {}", chosen);
         applied = Map.copyOf(chosen);
         return applied;
