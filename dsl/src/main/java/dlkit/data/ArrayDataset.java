@@ -115,6 +115,61 @@ public final class ArrayDataset implements Dataset {
         return new ArrayDataset[] {slice(0, count - val), slice(count - val, count)};
     }
 
+    /** The same samples seen with another per-sample shape of the same size (row-major data is unchanged). */
+    public @NonNull ArrayDataset reshape(@NonNull Shape shape) {
+        if (shape.size() != featureShape.size()) {
+            throw new DlkitException("cannot view samples shaped " + featureShape + " (" + featureShape.size() + " values) as "
+                    + shape + " (" + shape.size() + " values)");
+        }
+        return new ArrayDataset(x, shape, y, labelWidth, from, count);
+    }
+
+    /** A copy with every feature value mapped through {@code (v - shift[j]) * scale[j]}, j the feature index. */
+    public @NonNull ArrayDataset normalized(double @NonNull [] shift, double @NonNull [] scale) {
+        int f = featureShape.size();
+        float[] out = new float[count * f];
+        for (int i = 0; i < count; i++) {
+            int src = (from + i) * f;
+            for (int j = 0; j < f; j++) {
+                out[i * f + j] = (float) ((x[src + j] - shift[j]) * scale[j]);
+            }
+        }
+        float[] labels = java.util.Arrays.copyOfRange(y, from * labelWidth, (from + count) * labelWidth);
+        return new ArrayDataset(out, featureShape, labels, labelWidth);
+    }
+
+    /** Per-feature mean and population standard deviation. */
+    public double @NonNull [] @NonNull [] featureMoments() {
+        int f = featureShape.size();
+        double[] mean = new double[f];
+        double[] sq = new double[f];
+        for (int i = 0; i < count; i++) {
+            int src = (from + i) * f;
+            for (int j = 0; j < f; j++) {
+                double v = x[src + j];
+                mean[j] += v;
+                sq[j] += v * v;
+            }
+        }
+        for (int j = 0; j < f; j++) {
+            mean[j] /= Math.max(1, count);
+            sq[j] = Math.sqrt(Math.max(0, sq[j] / Math.max(1, count) - mean[j] * mean[j]));
+        }
+        return new double[][] {mean, sq};
+    }
+
+    /** Smallest and largest feature value. */
+    public double @NonNull [] range() {
+        int f = featureShape.size();
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int i = from * f; i < (from + count) * f; i++) {
+            lo = Math.min(lo, x[i]);
+            hi = Math.max(hi, x[i]);
+        }
+        return new double[] {lo, hi};
+    }
+
     /** Feature values of sample {@code i}, row-major. */
     public float @NonNull [] features(int i) {
         int f = featureShape.size();

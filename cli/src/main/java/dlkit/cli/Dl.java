@@ -1,0 +1,68 @@
+package dlkit.cli;
+
+import dlkit.ConfigException;
+import dlkit.DlkitException;
+import dlkit.ModelFileException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dl}: train, evaluate, predict, summarise, validate and benchmark models from JSON configs. */
+@Command(name = "dl", mixinStandardHelpOptions = true, versionProvider = Dl.Version.class,
+        description = "Train and run dlkit models from one JSON file.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
+                ValidateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
+public final class Dl {
+    /** Exit code for a run that failed (e.g. a NaN loss). */
+    public static final int RUN_FAILED = 1;
+    /** Exit code for bad usage, a bad config or bad data. */
+    public static final int BAD_INPUT = 2;
+
+    @Option(names = "--verbose", description = "Print stack traces and library logs.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        if (!verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        CommandLine cli = new CommandLine(new Dl());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            if (e instanceof ConfigException || e instanceof ModelFileException || e instanceof dlkit.ShapeException) {
+                err.println("dl: error: " + e.getMessage());
+                return BAD_INPUT;
+            }
+            if (e instanceof DlkitException) {
+                err.println("dl: error: " + e.getMessage());
+                return BAD_INPUT;
+            }
+            err.println("dl: internal error: " + e + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            return RUN_FAILED;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("dl: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            return BAD_INPUT;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Dl.class.getPackage().getImplementationVersion();
+            return new String[] {"dl (dlkit) " + (v != null ? v : "0.1.0-SNAPSHOT"), "ND4J 1.0.0-M2.1, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")};
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dlkit.cli;
+
+import dlkit.ConfigException;
+import dlkit.config.Json;
+import dlkit.data.ArrayDataset;
+import dlkit.data.NamedDatasets;
+import dlkit.model.Model;
+import dlkit.run.Run;
+import dlkit.run.RunConfig;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true, description = {
+        "Loss and metrics of a saved model on a data set.",
+        "--data is a run config (its test split, else validation, else train; normalised as in training) or a",
+        "named data set (fashion-mnist, mnist, digits; its test split), normalised with --normalize."})
+final class EvaluateCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL", description = "A .dlk archive.")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "CONFIG_OR_DATASET")
+    String data;
+
+    @Option(names = "--normalize", defaultValue = "none", description = "For a named data set: none, scale or standardize (statistics from its train split).")
+    String normalize;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Model m = Model.load(model);
+        ArrayDataset d = data.endsWith(".json") ? fromConfig(Path.of(data)) : named(m);
+        Map<String, Double> r = m.evaluate(d);
+        if (json) {
+            System.out.println(Json.MAPPER.writeValueAsString(r).replaceAll("\\s*\\n\\s*", " "));
+        } else {
+            r.forEach((k, v) -> System.out.printf(Locale.ROOT, "%s: %.4f%n", k, v));
+        }
+        return 0;
+    }
+
+    ArrayDataset fromConfig(Path file) {
+        Run run = Run.prepare(RunConfig.read(file));
+        return run.test() != null ? run.test() : run.train();
+    }
+
+    ArrayDataset named(Model m) {
+        if (!NamedDatasets.NAMES.contains(data)) {
+            throw new ConfigException("--data", "expected a run config (.json) or one of " + NamedDatasets.NAMES + ", got \"" + data + "\"");
+        }
+        ArrayDataset train = NamedDatasets.load(data, "train");
+        ArrayDataset test = NamedDatasets.load(data, "test");
+        return Preprocess.apply(m, train, test, normalize, "--data " + data);
+    }
+}

@@ -1,0 +1,22 @@
+package dlkit.cli;
+
+import dlkit.run.Run;
+import dlkit.run.RunConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "validate", mixinStandardHelpOptions = true, description = "Check a run config as a run would (keys, model, shapes, data, labels) without training.")
+final class ValidateCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "CONFIG")
+    Path config;
+
+    @Override
+    public Integer call() {
+        Run run = Run.prepare(RunConfig.read(config));
+        System.out.printf("%s: OK (%,d parameters, %d training samples%s)%n", config, run.model().paramCount(), run.train().count(),
+                run.test() != null ? ", " + run.test().count() + " test samples" : "");
+        return 0;
+    }
+}

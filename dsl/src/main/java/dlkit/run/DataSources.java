@@ -1,0 +1,111 @@
+package dlkit.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dlkit.ConfigException;
+import dlkit.DlkitException;
+import dlkit.config.Json;
+import dlkit.data.ArrayDataset;
+import dlkit.data.Csv;
+import dlkit.data.Idx;
+import dlkit.data.NamedDatasets;
+import dlkit.data.Npy;
+import dlkit.data.Playground;
+import dlkit.io.ModelConfig;
+import dlkit.tensor.Shape;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+
+/**
+ * Data sources in a run config. Paths are relative to the config file.
+ * <ul>
+ * <li>{@code {"type": "fashion-mnist" | "mnist" | "digits", "split": "train" | "test"}} — named data sets
+ * <li>{@code {"type": "playground", "dataset": "spiral", "samples": 500, "noise": 0.1, "seed": 1}}
+ * <li>{@code {"type": "idx", "images": "...", "labels": "..."}}
+ * <li>{@code {"type": "csv", "path": "...", "label": "label", "one_hot": 0}} (one_hot: class count, 0 = class indices)
+ * <li>{@code {"type": "npy", "x": "...", "y": "..."}}
+ * </ul>
+ */
+public final class DataSources {
+    static final Map<String, Set<String>> KEYS = Map.of(
+            "fashion-mnist", Set.of("type", "split"),
+            "mnist", Set.of("type", "split"),
+            "digits", Set.of("type", "split"),
+            "playground", Set.of("type", "dataset", "samples", "noise", "seed"),
+            "idx", Set.of("type", "images", "labels"),
+            "csv", Set.of("type", "path", "label", "one_hot"),
+            "npy", Set.of("type", "x", "y"));
+    public static final List<String> TYPES = List.of("fashion-mnist", "mnist", "digits", "playground", "idx", "csv", "npy");
+
+    private DataSources() {}
+
+    public static @NonNull ArrayDataset load(@NonNull JsonNode src, @NonNull String path, @NonNull Path baseDir) {
+        if (!src.isObject() || !src.path("type").isTextual()) {
+            throw new ConfigException(path, "expected a data source object with \"type\" (one of " + TYPES + ")");
+        }
+        String type = src.get("type").asText();
+        Set<String> keys = KEYS.get(type);
+        if (keys == null) {
+            String hint = Json.suggest(type, TYPES);
+            throw new ConfigException(path + ".type", "unknown data source \"" + type + "\"" + (hint != null ? "; did you mean \"" + hint + "\"?" : "; expected one of " + TYPES));
+        }
+        ModelConfig.checkKeys(src, keys, path);
+        try {
+            return switch (type) {
+                case "fashion-mnist", "mnist", "digits" -> NamedDatasets.load(type, src.has("split") ? RunConfig.text(src.get("split"), path + ".split") : "train");
+                case "playground" -> Playground.generate(
+                        src.has("dataset") ? RunConfig.text(src.get("dataset"), path + ".dataset") : "spiral",
+                        src.has("samples") ? (int) RunConfig.integer(src.get("samples"), path + ".samples") : 500,
+                        src.has("noise") ? number(src.get("noise"), path + ".noise") : 0,
+                        src.has("seed") ? RunConfig.integer(src.get("seed"), path + ".seed") : 0);
+                case "idx" -> Idx.dataset(file(src, "images", path, baseDir), file(src, "labels", path, baseDir), false);
+                case "csv" -> {
+                    Path p = file(src, "path", path, baseDir);
+                    String label = src.has("label") ? RunConfig.text(src.get("label"), path + ".label") : "label";
+                    int oneHot = src.has("one_hot") ? (int) RunConfig.integer(src.get("one_hot"), path + ".one_hot") : 0;
+                    yield Csv.dataset(Csv.read(p, true), label, oneHot, p.toString());
+                }
+                case "npy" -> {
+                    Path xp = file(src, "x", path, baseDir);
+                    Path yp = file(src, "y", path, baseDir);
+                    Npy.Array x = Npy.read(xp);
+                    Npy.Array y = Npy.read(yp);
+                    if (x.shape().length < 2 || y.shape().length < 1 || x.shape()[0] != y.shape()[0]) {
+                        throw new DlkitException(xp + " is shaped " + java.util.Arrays.toString(x.shape()) + " and " + yp + " "
+                                + java.util.Arrays.toString(y.shape()) + ": expected [samples, ...] and [samples] or [samples, k]");
+                    }
+                    int[] dims = new int[x.shape().length - 1];
+                    for (int i = 0; i < dims.length; i++) {
+                        dims[i] = (int) x.shape()[i + 1];
+                    }
+                    int lw = y.shape().length == 1 ? 1 : (int) (y.values().length / y.shape()[0]);
+                    yield new ArrayDataset(x.values(), Shape.of(dims), y.values(), lw);
+                }
+                default -> throw new IllegalStateException(type);
+            };
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(path, e.getMessage(), e);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (DlkitException e) {
+            throw new ConfigException(path, e.getMessage(), e);
+        }
+    }
+
+    static double number(JsonNode n, String path) {
+        if (!n.isNumber()) {
+            throw new ConfigException(path, "expected a number, got " + n);
+        }
+        return n.asDouble();
+    }
+
+    static Path file(JsonNode src, String key, String path, Path baseDir) {
+        if (!src.has(key)) {
+            throw new ConfigException(path, "missing required key \"" + key + "\"");
+        }
+        Path p = Path.of(RunConfig.text(src.get(key), path + "." + key));
+        return p.isAbsolute() ? p : baseDir.resolve(p);
+    }
+}

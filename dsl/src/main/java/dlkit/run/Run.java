@@ -1,0 +1,240 @@
+package dlkit.run;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dlkit.ConfigException;
+import dlkit.DlkitException;
+import dlkit.config.Json;
+import dlkit.data.ArrayDataset;
+import dlkit.io.ModelArchive;
+import dlkit.io.ModelConfig;
+import dlkit.model.Callback;
+import dlkit.model.FitOptions;
+import dlkit.model.History;
+import dlkit.model.Model;
+import dlkit.model.TrainingState;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A run config made real: the compiled model and its data, normalised with statistics from the training split and
+ * viewed in the model's input shape. {@link #prepare} checks everything a run would, without training.
+ */
+public final class Run {
+    private final RunConfig config;
+    private final Model model;
+    private final ArrayDataset train;
+    private final @Nullable ArrayDataset validation;
+    private final @Nullable ArrayDataset test;
+
+    private Run(RunConfig config, Model model, ArrayDataset train, @Nullable ArrayDataset validation, @Nullable ArrayDataset test) {
+        this.config = config;
+        this.model = model;
+        this.train = train;
+        this.validation = validation;
+        this.test = test;
+    }
+
+    /** Overrides from the command line; null keeps the config's value. */
+    public record Overrides(@Nullable Integer epochs, @Nullable Integer batchSize, @Nullable Long seed) {
+        public static final Overrides NONE = new Overrides(null, null, null);
+    }
+
+    public static @NonNull Run prepare(@NonNull RunConfig config) {
+        String file = config.file().toString();
+        Model model;
+        try {
+            model = ModelConfig.fromNode(config.model(), "model");
+            ModelConfig.applyCompile(model, config.compile(), "compile");
+        } catch (ConfigException e) {
+            throw new ConfigException(null, file + ": " + e.getMessage(), e);
+        }
+        Path base = config.file().toAbsolutePath().getParent();
+        try {
+            ArrayDataset train = DataSources.load(config.data().train(), "data.train", base);
+            ArrayDataset val = config.data().validation() == null ? null : DataSources.load(config.data().validation(), "data.validation", base);
+            ArrayDataset test = config.data().test() == null ? null : DataSources.load(config.data().test(), "data.test", base);
+            double[][] norm = normalization(train, config.data().normalize());
+            train = fit(model, train, norm, "data.train");
+            val = val == null ? null : fit(model, val, norm, "data.validation");
+            test = test == null ? null : fit(model, test, norm, "data.test");
+            Run run = new Run(config, model, train, val, test);
+            run.checkLabels(train, "data.train");
+            if (val != null) {
+                run.checkLabels(val, "data.validation");
+            }
+            if (test != null) {
+                run.checkLabels(test, "data.test");
+            }
+            return run;
+        } catch (ConfigException e) {
+            throw new ConfigException(null, file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Shift and scale per feature: [0,1] from the training range, or zero mean and unit variance. */
+    static double[][] normalization(ArrayDataset train, String mode) {
+        int f = train.featureShape().size();
+        double[] shift = new double[f];
+        double[] scale = new double[f];
+        java.util.Arrays.fill(scale, 1);
+        switch (mode) {
+            case "scale" -> {
+                double[] r = train.range();
+                double span = r[1] - r[0];
+                java.util.Arrays.fill(shift, r[0]);
+                java.util.Arrays.fill(scale, span > 0 ? 1 / span : 1);
+            }
+            case "standardize" -> {
+                double[][] m = train.featureMoments();
+                for (int j = 0; j < f; j++) {
+                    shift[j] = m[0][j];
+                    scale[j] = m[1][j] > 1e-12 ? 1 / m[1][j] : 1;
+                }
+            }
+            default -> {
+                return null;
+            }
+        }
+        return new double[][] {shift, scale};
+    }
+
+    static ArrayDataset fit(Model model, ArrayDataset d, double[][] norm, String path) {
+        if (d.featureShape().size() != model.inputShape().size()) {
+            throw new ConfigException(path, "samples have " + d.featureShape().size() + " values (shape " + d.featureShape()
+                    + ") but the model's Input takes " + model.inputShape().size() + " (shape " + model.inputShape() + ")");
+        }
+        ArrayDataset out = norm == null ? d : d.normalized(norm[0], norm[1]);
+        return out.featureShape().equals(model.inputShape()) ? out : out.reshape(model.inputShape());
+    }
+
+    void checkLabels(ArrayDataset d, String path) {
+        var loss = model.loss();
+        int width = model.outputShape().last();
+        int expected = loss.labelWidth(width) * (model.outputShape().size() / width);
+        if (d.labelWidth() != expected) {
+            throw new ConfigException(path, d.labelWidth() + " label value(s) per sample, but " + loss.name() + " on outputs shaped "
+                    + model.outputShape().withBatch() + " needs " + expected);
+        }
+        if (loss.sparseLabels() && model.outputShape().rank() == 1) {
+            try {
+                d.checkClassLabels(width, loss.name());
+            } catch (DlkitException e) {
+                throw new ConfigException(path, e.getMessage());
+            }
+        }
+    }
+
+    public @NonNull Model model() {
+        return model;
+    }
+
+    public @NonNull RunConfig config() {
+        return config;
+    }
+
+    public @NonNull ArrayDataset train() {
+        return train;
+    }
+
+    public @Nullable ArrayDataset test() {
+        return test;
+    }
+
+    public @NonNull FitOptions fitOptions(@NonNull Overrides o) {
+        RunConfig.FitConfig f = config.fit();
+        long seed = o.seed() != null ? o.seed() : f.seed() != null ? f.seed() : System.nanoTime();
+        FitOptions opts = FitOptions.epochs(o.epochs() != null ? o.epochs() : f.epochs())
+                .batchSize(o.batchSize() != null ? o.batchSize() : f.batchSize())
+                .shuffle(f.shuffle())
+                .seed(seed);
+        if (validation != null) {
+            opts = opts.validationData(validation);
+        } else if (f.validationSplit() > 0) {
+            opts = opts.validationSplit(f.validationSplit());
+        }
+        return opts;
+    }
+
+    /** The outcome of {@link #train}: history and final metrics per split. */
+    public record Result(@NonNull History history, @NonNull Map<String, Map<String, Double>> metrics, int epochs, double seconds, boolean diverged) {}
+
+    /**
+     * Trains, then writes {@code out/model.dlk}, {@code out/history.csv} and {@code out/metrics.json} (each through
+     * a temp file). Stops at the first NaN or infinite loss and reports it as diverged.
+     */
+    public @NonNull Result train(@NonNull Path out, @NonNull Overrides overrides, @NonNull List<Callback> callbacks) {
+        FitOptions opts = fitOptions(overrides);
+        boolean[] diverged = {false};
+        Callback nanGuard = new Callback() {
+            @Override
+            public void onBatchEnd(int batch, Map<String, Double> logs, TrainingState state) {
+                if (!Double.isFinite(logs.get("loss"))) {
+                    diverged[0] = true;
+                    state.stopTraining();
+                }
+            }
+        };
+        List<Callback> all = new ArrayList<>(callbacks);
+        all.add(0, nanGuard);
+        opts = opts.callbacks(all.toArray(new Callback[0]));
+        long t0 = System.nanoTime();
+        History h = model.fit(train, opts);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        Map<String, Double> trainM = new LinkedHashMap<>();
+        Map<String, Double> valM = new LinkedHashMap<>();
+        for (String k : h.keys()) {
+            if (k.startsWith("val_")) {
+                valM.put(k.substring(4), h.last(k));
+            } else {
+                trainM.put(k, h.last(k));
+            }
+        }
+        metrics.put("train", trainM);
+        if (!valM.isEmpty()) {
+            metrics.put("validation", valM);
+        }
+        if (test != null && !diverged[0]) {
+            metrics.put("test", model.evaluate(test));
+        }
+        Result r = new Result(h, metrics, h.epochs().size(), seconds, diverged[0]);
+        if (!diverged[0]) {
+            model.save(out.resolve("model.dlk"));
+        }
+        writeHistory(out.resolve("history.csv"), h);
+        writeMetrics(out.resolve("metrics.json"), r);
+        return r;
+    }
+
+    static void writeHistory(Path file, History h) {
+        StringBuilder sb = new StringBuilder("epoch");
+        List<String> keys = h.keys();
+        keys.forEach(k -> sb.append(',').append(k));
+        sb.append('\n');
+        for (int i = 0; i < h.epochs().size(); i++) {
+            sb.append(h.epochs().get(i) + 1);
+            for (String k : keys) {
+                sb.append(',').append(String.format(Locale.ROOT, "%.6g", h.get(k).get(i)));
+            }
+            sb.append('\n');
+        }
+        ModelArchive.writeAtomically(file, o -> o.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static void writeMetrics(Path file, Result r) {
+        ObjectNode root = Json.MAPPER.valueToTree(r.metrics());
+        root.put("epochs", r.epochs());
+        root.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
+        if (r.diverged()) {
+            root.put("diverged", true);
+        }
+        ModelArchive.writeAtomically(file, o -> o.write((root.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,151 @@
+package dlkit.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dlkit.ConfigException;
+import dlkit.config.Json;
+import dlkit.io.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A training run in one JSON file: {@code model} (the model config schema), {@code compile}, {@code data} and
+ * {@code fit}. Every key is checked when the file is read; errors carry the file and JSON path.
+ */
+public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonNode model, @NonNull JsonNode compile,
+                        @NonNull DataConfig data, @NonNull FitConfig fit) {
+    static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit");
+
+    /** {@code fit}: Keras' defaults. */
+    public record FitConfig(int epochs, int batchSize, @Nullable Long seed, boolean shuffle, double validationSplit) {
+        static final Set<String> KEYS = Set.of("epochs", "batch_size", "seed", "shuffle", "validation_split");
+    }
+
+    /** {@code data}: the sources and how to normalise features (statistics from the training split only). */
+    public record DataConfig(@NonNull JsonNode train, @Nullable JsonNode validation, @Nullable JsonNode test, @NonNull String normalize) {
+        static final Set<String> KEYS = Set.of("train", "validation", "test", "normalize");
+        public static final List<String> NORMALIZE = List.of("none", "scale", "standardize");
+    }
+
+    public static @NonNull RunConfig read(@NonNull Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(null, file + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException(null, file + ": cannot read: " + e.getMessage());
+        }
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            var loc = e instanceof com.fasterxml.jackson.core.JsonProcessingException p ? p.getLocation() : null;
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
+            throw new ConfigException(null, file + ": malformed JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "") + ": " + msg);
+        }
+        try {
+            return parse(file, root);
+        } catch (ConfigException e) {
+            throw new ConfigException(null, file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static RunConfig parse(Path file, JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(null, "expected a JSON object with \"model\", \"compile\", \"data\" and \"fit\"");
+        }
+        ModelConfig.checkKeys(root, KEYS, "");
+        for (String required : List.of("model", "compile", "data")) {
+            if (!root.has(required)) {
+                throw new ConfigException(null, "missing required section \"" + required + "\"");
+            }
+        }
+        String base = file.getFileName().toString().replaceFirst("\\.json$", "");
+        String name = root.has("name") ? text(root.get("name"), "name") : base;
+        JsonNode d = root.get("data");
+        if (!d.isObject()) {
+            throw new ConfigException("data", "expected an object with \"train\" (and optionally \"validation\", \"test\", \"normalize\")");
+        }
+        ModelConfig.checkKeys(d, DataConfig.KEYS, "data");
+        if (!d.has("train")) {
+            throw new ConfigException("data", "missing required key \"train\"");
+        }
+        String normalize = d.has("normalize") ? text(d.get("normalize"), "data.normalize") : "none";
+        if (!DataConfig.NORMALIZE.contains(normalize)) {
+            throw new ConfigException("data.normalize", "expected one of " + DataConfig.NORMALIZE + ", got \"" + normalize + "\"");
+        }
+        DataConfig data = new DataConfig(d.get("train"), d.get("validation"), d.get("test"), normalize);
+        JsonNode f = root.has("fit") ? root.get("fit") : Json.MAPPER.createObjectNode();
+        if (!f.isObject()) {
+            throw new ConfigException("fit", "expected an object");
+        }
+        ModelConfig.checkKeys(f, FitConfig.KEYS, "fit");
+        FitConfig fit = new FitConfig(
+                positiveInt(f, "epochs", 1),
+                positiveInt(f, "batch_size", 32),
+                f.has("seed") && !f.get("seed").isNull() ? integer(f.get("seed"), "fit.seed") : null,
+                !f.has("shuffle") || bool(f.get("shuffle"), "fit.shuffle"),
+                f.has("validation_split") ? fraction(f.get("validation_split"), "fit.validation_split") : 0);
+        JsonNode model = root.get("model");
+        if (!model.isObject()) {
+            throw new ConfigException("model", "expected a model object with \"layers\"");
+        }
+        if (model.has("compile")) {
+            throw new ConfigException("model.compile", "put the compile settings in the top-level \"compile\" section");
+        }
+        return new RunConfig(file, name, model, root.get("compile"), data, fit);
+    }
+
+    /** The model section with the compile section folded in, as a model config. */
+    public @NonNull ObjectNode modelWithCompile() {
+        ObjectNode m = model.deepCopy();
+        m.set("compile", compile);
+        return m;
+    }
+
+    static String text(JsonNode n, String path) {
+        if (!n.isTextual()) {
+            throw new ConfigException(path, "expected a string, got " + n);
+        }
+        return n.asText();
+    }
+
+    static int positiveInt(JsonNode parent, String key, int def) {
+        if (!parent.has(key)) {
+            return def;
+        }
+        JsonNode n = parent.get(key);
+        if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > Integer.MAX_VALUE) {
+            throw new ConfigException("fit." + key, "expected a positive integer, got " + n);
+        }
+        return n.asInt();
+    }
+
+    static long integer(JsonNode n, String path) {
+        if (!n.isIntegralNumber()) {
+            throw new ConfigException(path, "expected an integer, got " + n);
+        }
+        return n.asLong();
+    }
+
+    static boolean bool(JsonNode n, String path) {
+        if (!n.isBoolean()) {
+            throw new ConfigException(path, "expected true or false, got " + n);
+        }
+        return n.asBoolean();
+    }
+
+    static double fraction(JsonNode n, String path) {
+        if (!n.isNumber() || !(n.asDouble() >= 0 && n.asDouble() < 1)) {
+            throw new ConfigException(path, "expected a number in [0, 1), got " + n);
+        }
+        return n.asDouble();
+    }
+}
