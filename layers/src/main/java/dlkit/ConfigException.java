@@ -19,6 +19,16 @@ public class ConfigException extends DlkitException {
         this.detail = detail;
     }
 
+    /** For messages of the form "key: what was wrong" (record constructors), the key joins the path. */
+    public static ConfigException folded(@Nullable String path, String message, @Nullable Throwable cause) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-z_0-9]+): (.*)$", java.util.regex.Pattern.DOTALL).matcher(String.valueOf(message));
+        if (m.matches()) {
+            String p = path == null || path.isEmpty() ? m.group(1) : path + "." + m.group(1);
+            return new ConfigException(p, m.group(2), cause);
+        }
+        return new ConfigException(path, message, cause);
+    }
+
     public @Nullable String path() {
         return path;
     }

@@ -86,7 +86,7 @@ public final class DataSources {
                 default -> throw new IllegalStateException(type);
             };
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(path, e.getMessage(), e);
+            throw ConfigException.folded(path, e.getMessage(), e);
         } catch (ConfigException e) {
             throw e;
         } catch (DlkitException e) {

@@ -65,7 +65,7 @@ class CoreLayersTest {
     void badConfigValuesNameTheKey() {
         var node = Json.MAPPER.createObjectNode().put("type", "Dense").put("units", -4);
         ConfigException e = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(node, "model.layers[3]"));
-        assertEquals("model.layers[3]: units: expected a positive integer, got -4", e.getMessage());
+        assertEquals("model.layers[3].units: expected a positive integer, got -4", e.getMessage());
         var typo = Json.MAPPER.createObjectNode().put("type", "Dens").put("units", 4);
         e = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(typo, "model.layers[1]"));
         assertEquals("model.layers[1].type: unknown layer type \"Dens\"; did you mean \"Dense\"?", e.getMessage());

@@ -83,11 +83,11 @@ class ModelFilesTest {
     @Test
     void configErrorsNameTheJsonPath() {
         String base = "{\"layers\": [{\"type\": \"Input\", \"shape\": [3]}, %s], \"compile\": %s}";
-        assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": -4}", "{\"loss\": \"mse\"}"), "layers[1]: units: expected a positive integer, got -4");
+        assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": -4}", "{\"loss\": \"mse\"}"), "layers[1].units: expected a positive integer, got -4");
         assertMessage(String.format(base, "{\"type\": \"Dens\", \"units\": 4}", "{\"loss\": \"mse\"}"), "layers[1].type: unknown layer type \"Dens\"; did you mean \"Dense\"?");
         assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"mse\", \"optimizer\": {\"type\": \"adamm\"}}"), "compile.optimizer.type: unknown optimizer \"adamm\"; did you mean \"adam\"?");
         assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"mse\", \"optimizer\": {\"type\": \"sgd\", \"learning_rate\": \"fast\"}}"), "compile.optimizer.learning_rate: expected a finite number, got \"fast\"");
-        assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"mse\", \"optimizer\": {\"type\": \"sgd\", \"learning_rate\": -1}}"), "compile.optimizer: learning_rate: expected a finite number >= 0, got -1.0");
+        assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"mse\", \"optimizer\": {\"type\": \"sgd\", \"learning_rate\": -1}}"), "compile.optimizer.learning_rate: expected a finite number >= 0, got -1.0");
         assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"cross_entropy\"}"), "compile.loss: unknown loss \"cross_entropy\"");
         assertMessage("{\"layers\": [{\"type\": \"Input\", \"shape\": [3]}, {\"type\": \"Dense\", \"units\": 4}], \"colour\": 1}", "colour: unknown key");
         assertMessage("{\"layers\": [", "malformed JSON at line 1");

@@ -56,7 +56,7 @@ public final class Json {
             if (c instanceof ConfigException ce) {
                 return ce.under(join(path, pathOf(v)));
             }
-            return new ConfigException(join(path, pathOf(v)), c.getMessage(), c);
+            return ConfigException.folded(join(path, pathOf(v)), c.getMessage(), c);
         }
         if (e instanceof InvalidFormatException f) {
             String detail = f.getCause() instanceof IllegalArgumentException ia ? ia.getMessage()

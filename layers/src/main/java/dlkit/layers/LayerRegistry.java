@@ -96,7 +96,7 @@ public final class LayerRegistry {
         try {
             return entry.factory().apply(config);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(path, e.getMessage(), e);
+            throw ConfigException.folded(path, e.getMessage(), e);
         }
     }
 

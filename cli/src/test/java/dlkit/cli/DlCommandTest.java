@@ -1,0 +1,151 @@
+package dlkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dlkit.config.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drives the real {@code dl} command as a subprocess: the main paths, and bad input with exit code 2 and the message. */
+class DlCommandTest {
+    @TempDir
+    static Path dir;
+    static Path quickstart;
+
+    record Out(int code, String stdout, String stderr) {}
+
+    static Out dl(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dlkit.cli.Dl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile()).start();
+        int code = p.waitFor();
+        return new Out(code, Files.readString(dir.resolve("out.txt")), Files.readString(dir.resolve("err.txt")));
+    }
+
+    @BeforeAll
+    static void configs() throws IOException {
+        quickstart = Path.of("..", "configs", "quickstart.json").toAbsolutePath().normalize();
+        assertTrue(Files.exists(quickstart), quickstart + " exists");
+    }
+
+    /** The quick start with one JSON edit applied: {@code find} replaced by {@code replace}. */
+    static Path variant(String name, String find, String replace) throws IOException {
+        String text = Files.readString(quickstart);
+        assertTrue(text.contains(find), "quickstart.json contains " + find);
+        Path p = dir.resolve(name + ".json");
+        Files.writeString(p, text.replace(find, replace));
+        return p;
+    }
+
+    @Test
+    void trainEvaluatePredictSummaryValidateBench() throws Exception {
+        Out v = dl("validate", quickstart.toString());
+        assertEquals(0, v.code(), v.stderr());
+        assertTrue(v.stdout().contains("OK"), v.stdout());
+
+        Path run = dir.resolve("run");
+        Out t = dl("train", quickstart.toString(), "--epochs", "3", "--output", run.toString());
+        assertEquals(0, t.code(), t.stderr());
+        assertTrue(t.stdout().contains("Epoch 3/3"), t.stdout());
+        assertTrue(Files.exists(run.resolve("model.dlk")));
+        List<String> history = Files.readAllLines(run.resolve("history.csv"));
+        assertEquals("epoch,loss,accuracy,val_loss,val_accuracy", history.get(0));
+        assertEquals(4, history.size());
+        JsonNode metrics = Json.MAPPER.readTree(run.resolve("metrics.json").toFile());
+        assertTrue(metrics.path("test").path("accuracy").asDouble() > 0.5, metrics.toString());
+        assertEquals(3, metrics.path("epochs").asInt());
+
+        Out e = dl("evaluate", run.resolve("model.dlk").toString(), "--data", quickstart.toString(), "--json");
+        assertEquals(0, e.code(), e.stderr());
+        JsonNode eval = Json.MAPPER.readTree(e.stdout());
+        assertEquals(metrics.path("test").path("accuracy").asDouble(), eval.path("accuracy").asDouble(), 1e-9);
+
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            csv.append(i == 0 ? "" : ",").append("p").append(i);
+        }
+        csv.append('\n');
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < 64; i++) {
+                csv.append(i == 0 ? "" : ",").append((i * 7 + r) % 2);
+            }
+            csv.append('\n');
+        }
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, csv);
+        Out p = dl("predict", run.resolve("model.dlk").toString(), "--input", in.toString(), "--output", dir.resolve("pred.csv").toString());
+        assertEquals(0, p.code(), p.stderr());
+        List<String> pred = Files.readAllLines(dir.resolve("pred.csv"));
+        assertEquals(4, pred.size());
+        assertTrue(pred.get(0).startsWith("class,p0,p1"), pred.get(0));
+
+        Out s = dl("summary", quickstart.toString());
+        assertEquals(0, s.code(), s.stderr());
+        assertTrue(s.stdout().contains("Total params: 4,810"), s.stdout());
+
+        Out b = dl("bench", quickstart.toString(), "--steps", "5", "--json");
+        assertEquals(0, b.code(), b.stderr());
+        JsonNode bench = Json.MAPPER.readTree(b.stdout().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+        for (String k : List.of("train_ms_per_step", "train_samples_per_s", "predict_samples_per_s", "batch_size", "threads")) {
+            assertTrue(bench.has(k), k + " in " + bench);
+        }
+        Out version = dl("--version");
+        assertEquals(0, version.code());
+        assertTrue(version.stdout().startsWith("dl (dlkit)"));
+    }
+
+    static void assertBad(String expected, String... args) throws Exception {
+        Out o = dl(args);
+        assertEquals(2, o.code(), "exit code for " + String.join(" ", args) + "; stderr: " + o.stderr());
+        assertTrue(o.stderr().contains(expected), "expected \"" + expected + "\" in: " + o.stderr());
+        assertFalse(o.stderr().contains("\tat "), "no stack trace: " + o.stderr());
+    }
+
+    @Test
+    void badInputExitsWithCodeTwoAndAClearMessage() throws Exception {
+        Path malformed = dir.resolve("malformed.json");
+        Files.writeString(malformed, "{\"model\": {\"layers\": [}");
+        assertBad("malformed JSON at line 1", "validate", malformed.toString());
+        assertBad("model.layers[2].type: unknown layer type \"Dens\"; did you mean \"Dense\"?", "validate",
+                variant("typo", "\"type\": \"Dense\", \"units\": 64", "\"type\": \"Dens\", \"units\": 64").toString());
+        assertBad("model.layers[2].units: expected a positive integer, got -4", "validate",
+                variant("negative", "\"units\": 64", "\"units\": -4").toString());
+        assertBad("model.layers[2].units: expected an integer", "validate", variant("wrongtype", "\"units\": 64", "\"units\": \"many\"").toString());
+        assertBad("no such file", "validate",
+                variant("missingfile", "{\"type\": \"digits\", \"split\": \"train\"}", "{\"type\": \"csv\", \"path\": \"absent.csv\"}").toString());
+        Path csv = dir.resolve("data.csv");
+        Files.writeString(csv, "a,b,target\n1,2,0\n3,4,1\n");
+        assertBad("no column named \"label\"", "validate",
+                variant("nolabel", "{\"type\": \"digits\", \"split\": \"train\"}", "{\"type\": \"csv\", \"path\": \"" + csv + "\"}").toString());
+        assertBad("samples have 64 values (shape [8, 8]) but the model's Input takes 10", "validate",
+                variant("shape", "\"shape\": [8, 8]", "\"shape\": [10]").toString());
+        assertBad("compile.optimizer.type: unknown optimizer \"adamm\"; did you mean \"adam\"?", "validate",
+                variant("optimizer", "\"type\": \"adam\"", "\"type\": \"adamm\"").toString());
+        assertBad("compile.optimizer.learning_rate: expected a finite number, got \"NaN\"", "validate",
+                variant("nan", "\"learning_rate\": 0.005", "\"learning_rate\": \"NaN\"").toString());
+        assertBad("is not writable", "train", quickstart.toString(), "--output", "/proc/dlkit-cannot-write-here");
+        assertBad("unknown key; did you mean \"model\"?", "validate", variant("topkey", "\"model\":", "\"modle\": {}, \"model\":").toString());
+        assertBad("Missing required parameter", "train");
+        assertBad("no such file", "validate", dir.resolve("absent.json").toString());
+        assertBad("data.train.split: expected \"train\" or \"test\", got \"training\"", "validate", variant("split", "\"split\": \"train\"", "\"split\": \"training\"").toString());
+    }
+
+    @Test
+    void divergingTrainingExitsWithCodeOne() throws Exception {
+        Path bad = variant("diverge", "\"learning_rate\": 0.005", "\"learning_rate\": 1e30");
+        Out o = dl("train", bad.toString(), "--epochs", "2", "--quiet", "--output", dir.resolve("nan").toString());
+        assertEquals(1, o.code(), o.stderr());
+        assertTrue(o.stderr().contains("training diverged"), o.stderr());
+    }
+}
