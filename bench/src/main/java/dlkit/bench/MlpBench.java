@@ -49,8 +49,8 @@ public final class MlpBench {
             }
         }
         System.out.println("native: " + Native.init());
-        ArrayDataset train = Idx.dataset(data.resolve("train-images-idx3-ubyte.gz"), data.resolve("train-labels-idx1-ubyte.gz"), true);
-        ArrayDataset test = Idx.dataset(data.resolve("t10k-images-idx3-ubyte.gz"), data.resolve("t10k-labels-idx1-ubyte.gz"), true);
+        ArrayDataset train = Idx.dataset(data.resolve("train-images-idx3-ubyte.gz"), data.resolve("train-labels-idx1-ubyte.gz"), true).reshape(dlkit.tensor.Shape.of(784));
+        ArrayDataset test = Idx.dataset(data.resolve("t10k-images-idx3-ubyte.gz"), data.resolve("t10k-labels-idx1-ubyte.gz"), true).reshape(dlkit.tensor.Shape.of(784));
         List<String> rows = new ArrayList<>();
         for (String b : batches.split(",")) {
             int batch = Integer.parseInt(b.trim());

@@ -128,10 +128,17 @@ public final class ArrayDataset implements Dataset {
     public @NonNull ArrayDataset normalized(double @NonNull [] shift, double @NonNull [] scale) {
         int f = featureShape.size();
         float[] out = new float[count * f];
+        float[] sh = new float[f];
+        float[] sc = new float[f];
+        for (int j = 0; j < f; j++) {
+            sh[j] = (float) shift[j];
+            sc[j] = (float) scale[j];
+        }
+        // float arithmetic, so scaling bytes by 1/255 here gives exactly what Idx's own scaling gives
         for (int i = 0; i < count; i++) {
             int src = (from + i) * f;
             for (int j = 0; j < f; j++) {
-                out[i * f + j] = (float) ((x[src + j] - shift[j]) * scale[j]);
+                out[i * f + j] = (x[src + j] - sh[j]) * sc[j];
             }
         }
         float[] labels = java.util.Arrays.copyOfRange(y, from * labelWidth, (from + count) * labelWidth);

@@ -62,14 +62,13 @@ public final class Idx {
         }
     }
 
-    /** An images file and a labels file as a dataset; images keep their [rows, cols] shape unless {@code flatten}. */
-    public static @NonNull ArrayDataset dataset(@NonNull Path images, @NonNull Path labels, boolean flatten) {
-        Array x = read(images, true);
+    /** An images file and a labels file as a dataset shaped [rows, cols]; pixels scaled to [0, 1] when {@code scale}. */
+    public static @NonNull ArrayDataset dataset(@NonNull Path images, @NonNull Path labels, boolean scale) {
+        Array x = read(images, scale);
         Array y = read(labels, false);
         if (x.count() != y.count()) {
             throw new DlkitException(images + " has " + x.count() + " images but " + labels + " has " + y.count() + " labels");
         }
-        int[] dims = flatten ? new int[] {x.values().length / Math.max(1, x.count())} : x.dims();
-        return new ArrayDataset(x.values(), dlkit.tensor.Shape.of(dims), y.values(), 1);
+        return new ArrayDataset(x.values(), dlkit.tensor.Shape.of(x.dims()), y.values(), 1);
     }
 }

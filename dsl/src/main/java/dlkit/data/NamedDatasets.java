@@ -13,15 +13,40 @@ import org.jspecify.annotations.NonNull;
 /**
  * Data sets known by name. {@code fashion-mnist} and {@code mnist} are looked up in {@code $DLKIT_DATA/<name>},
  * {@code ~/.dlkit/datasets/<name>} and {@code /usr/share/datasets/<name>}; {@code digits} (UCI 8×8 handwritten
- * digits, 1,797 samples, CC BY 4.0) ships inside the jar. Images keep their raw pixel values: normalise them with
- * the config's {@code "normalize": "scale"}.
+ * digits, 1,797 samples, CC BY 4.0) ships inside the jar. When the IDX files are nowhere to be found they are
+ * downloaded from their official mirrors into the first of those directories (checksums verified); set
+ * {@code DLKIT_DATASET_MIRROR} to a base URL to use another mirror. Images keep their raw pixel values: normalise
+ * them with the config's {@code "normalize": "scale"}.
  */
 public final class NamedDatasets {
     public static final List<String> NAMES = List.of("fashion-mnist", "mnist", "digits");
     /** digits: a fixed shuffle (seed 0), then 1,437 samples (80%) train and 360 test — the same split everywhere. */
     static final int DIGITS_TRAIN = 1437;
 
+    static final java.util.Map<String, String> MIRRORS = java.util.Map.of(
+            "fashion-mnist", "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+            "mnist", "https://ossci-datasets.s3.amazonaws.com/mnist/");
+    /** The published MD5s of the official files (as torchvision and the data sets' READMEs list them). */
+    static final java.util.Map<String, List<Download.FileSpec>> FILES = java.util.Map.of(
+            "fashion-mnist", List.of(
+                    new Download.FileSpec("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+                    new Download.FileSpec("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+                    new Download.FileSpec("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+                    new Download.FileSpec("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")),
+            "mnist", List.of(
+                    new Download.FileSpec("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+                    new Download.FileSpec("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+                    new Download.FileSpec("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+                    new Download.FileSpec("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")));
+
+    /** Where download progress goes; the CLI installs a progress bar. */
+    private static volatile Download.Listener listener = Download.Listener.NONE;
+
     private NamedDatasets() {}
+
+    public static void setDownloadListener(Download.@NonNull Listener l) {
+        listener = l;
+    }
 
     public static @NonNull ArrayDataset load(@NonNull String name, @NonNull String split) {
         if (!split.equals("train") && !split.equals("test")) {
@@ -58,12 +83,22 @@ public final class NamedDatasets {
                 }
             }
         }
+        Path target = searchPath(name).get(0);
+        String mirror = System.getenv().getOrDefault("DLKIT_DATASET_MIRROR", MIRRORS.get(name));
+        String downloadError;
+        try {
+            Download.fetch(java.net.URI.create(mirror.endsWith("/") ? mirror : mirror + "/"), FILES.get(name), target, listener);
+            return Idx.dataset(target.resolve(images + ".gz"), target.resolve(labels + ".gz"), false);
+        } catch (DlkitException e) {
+            downloadError = e.getMessage();
+        }
         String how = name.equals("fashion-mnist")
                 ? "install it with `apt-get install -y dataset-fashion-mnist`, or put the four files from "
                     + "https://github.com/zalandoresearch/fashion-mnist (data/fashion) into ~/.dlkit/datasets/fashion-mnist/"
                 : "put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
                     + "t10k-labels-idx1-ubyte.gz from the MNIST distribution into ~/.dlkit/datasets/mnist/";
-        throw new DlkitException("data set \"" + name + "\" not found: looked for " + images + "[.gz] in " + searchPath(name) + "; " + how);
+        throw new DlkitException("data set \"" + name + "\" not found: looked for " + images + "[.gz] in " + searchPath(name)
+                + ", and downloading it failed (" + downloadError + "); " + how);
     }
 
     static ArrayDataset digits(String split) {

@@ -28,8 +28,8 @@ class FashionMnistSlowTest {
     @Test
     void mlpReachesTheAccuracyBarInTenEpochs() {
         assertTrue(Files.isDirectory(DATA), DATA + " is missing: apt-get install -y dataset-fashion-mnist");
-        ArrayDataset train = Idx.dataset(DATA.resolve("train-images-idx3-ubyte.gz"), DATA.resolve("train-labels-idx1-ubyte.gz"), true);
-        ArrayDataset test = Idx.dataset(DATA.resolve("t10k-images-idx3-ubyte.gz"), DATA.resolve("t10k-labels-idx1-ubyte.gz"), true);
+        ArrayDataset train = Idx.dataset(DATA.resolve("train-images-idx3-ubyte.gz"), DATA.resolve("train-labels-idx1-ubyte.gz"), true).reshape(dlkit.tensor.Shape.of(784));
+        ArrayDataset test = Idx.dataset(DATA.resolve("t10k-images-idx3-ubyte.gz"), DATA.resolve("t10k-labels-idx1-ubyte.gz"), true).reshape(dlkit.tensor.Shape.of(784));
         Model m = Sequential.of(Input.of(784), Dense.of(256).activation(Activation.RELU), Dense.of(128).activation(Activation.RELU),
                 Dense.of(10).activation(Activation.SOFTMAX));
         m.compile(Adam.of(1e-3), Loss.SPARSE_CATEGORICAL_CROSSENTROPY, Metric.ACCURACY);
