@@ -31,6 +31,7 @@ public final class Dl {
         if (!verbose) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
+        dlkit.data.NamedDatasets.setDownloadListener(new DownloadProgress(System.err));
         CommandLine cli = new CommandLine(new Dl());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
