@@ -5,6 +5,7 @@ import dlkit.config.Json;
 import dlkit.data.ArrayDataset;
 import dlkit.data.NamedDatasets;
 import dlkit.model.Model;
+import dlkit.run.Normalization;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
@@ -56,6 +57,6 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         ArrayDataset train = NamedDatasets.load(data, "train");
         ArrayDataset test = NamedDatasets.load(data, "test");
-        return Preprocess.apply(m, train, test, normalize, "--data " + data);
+        return Run.fit(m, test, Normalization.fit(train, normalize), "--data " + data);
     }
 }

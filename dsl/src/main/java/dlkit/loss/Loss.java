@@ -132,7 +132,7 @@ public record Loss(@NonNull Kind kind, boolean fromLogits, double delta) {
                     if (fromLogits) {
                         total += Math.max(v, 0) - v * t + Math.log1p(Math.exp(-Math.abs(v)));
                         if (grad != null) {
-                            grad.set(i, (sigmoid(v) - t) * scale);
+                            grad.set(i, (Activation.sigmoid(v) - t) * scale);
                         }
                     } else {
                         double p = Math.min(Math.max(v, EPS), 1 - EPS);
@@ -244,14 +244,6 @@ public record Loss(@NonNull Kind kind, boolean fromLogits, double delta) {
             }
         }
         return loss;
-    }
-
-    private static double sigmoid(double v) {
-        if (v >= 0) {
-            return 1 / (1 + Math.exp(-v));
-        }
-        double e = Math.exp(v);
-        return e / (1 + e);
     }
 
     /** Accepts Keras' names and aliases ({@code "mse"}, {@code "mae"}). */

@@ -60,7 +60,7 @@ public final class Run {
             ArrayDataset train = DataSources.load(config.data().train(), "data.train", base);
             ArrayDataset val = config.data().validation() == null ? null : DataSources.load(config.data().validation(), "data.validation", base);
             ArrayDataset test = config.data().test() == null ? null : DataSources.load(config.data().test(), "data.test", base);
-            double[][] norm = normalization(train, config.data().normalize());
+            Normalization norm = Normalization.fit(train, config.data().normalize());
             train = fit(model, train, norm, "data.train");
             val = val == null ? null : fit(model, val, norm, "data.validation");
             test = test == null ? null : fit(model, test, norm, "data.test");
@@ -78,39 +78,13 @@ public final class Run {
         }
     }
 
-    /** Shift and scale per feature: [0,1] from the training range, or zero mean and unit variance. */
-    static double[][] normalization(ArrayDataset train, String mode) {
-        int f = train.featureShape().size();
-        double[] shift = new double[f];
-        double[] scale = new double[f];
-        java.util.Arrays.fill(scale, 1);
-        switch (mode) {
-            case "scale" -> {
-                double[] r = train.range();
-                double span = r[1] - r[0];
-                java.util.Arrays.fill(shift, r[0]);
-                java.util.Arrays.fill(scale, span > 0 ? 1 / span : 1);
-            }
-            case "standardize" -> {
-                double[][] m = train.featureMoments();
-                for (int j = 0; j < f; j++) {
-                    shift[j] = m[0][j];
-                    scale[j] = m[1][j] > 1e-12 ? 1 / m[1][j] : 1;
-                }
-            }
-            default -> {
-                return null;
-            }
-        }
-        return new double[][] {shift, scale};
-    }
-
-    static ArrayDataset fit(Model model, ArrayDataset d, double[][] norm, String path) {
+    /** Normalised, then viewed in the model's input shape (same element count required). */
+    public static @NonNull ArrayDataset fit(@NonNull Model model, @NonNull ArrayDataset d, @NonNull Normalization norm, @NonNull String path) {
         if (d.featureShape().size() != model.inputShape().size()) {
             throw new ConfigException(path, "samples have " + d.featureShape().size() + " values (shape " + d.featureShape()
                     + ") but the model's Input takes " + model.inputShape().size() + " (shape " + model.inputShape() + ")");
         }
-        ArrayDataset out = norm == null ? d : d.normalized(norm[0], norm[1]);
+        ArrayDataset out = norm.apply(d);
         return out.featureShape().equals(model.inputShape()) ? out : out.reshape(model.inputShape());
     }
 

@@ -169,8 +169,8 @@ public enum Activation {
         return this == GELU;
     }
 
-    static double sigmoid(double v) {
-        // Split by sign so exp never overflows.
+    /** The logistic function, split by sign so exp never overflows. */
+    public static double sigmoid(double v) {
         if (v >= 0) {
             return 1 / (1 + Math.exp(-v));
         }
