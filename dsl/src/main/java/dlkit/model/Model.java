@@ -124,7 +124,7 @@ public class Model {
     }
 
     private static String snake(String type) {
-        return type.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        return type.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     // ---- structure ----

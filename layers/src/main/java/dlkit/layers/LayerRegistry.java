@@ -29,6 +29,11 @@ public final class LayerRegistry {
         register(Dropout.ENTRY);
         register(Flatten.ENTRY);
         register(Reshape.ENTRY);
+        register(Conv2D.ENTRY);
+        register(MaxPooling2D.ENTRY);
+        register(AveragePooling2D.ENTRY);
+        register(GlobalAveragePooling2D.ENTRY);
+        register(GlobalMaxPooling2D.ENTRY);
     }
 
     private LayerRegistry() {}

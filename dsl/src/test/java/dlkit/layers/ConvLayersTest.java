@@ -1,0 +1,51 @@
+package dlkit.layers;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dlkit.ConfigException;
+import dlkit.ShapeException;
+import dlkit.config.Json;
+import dlkit.model.LayerTestKit;
+import dlkit.model.LayerTestKit.Expect;
+import dlkit.model.Sequential;
+import dlkit.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+/** Convolution and pooling layers through the shared layer test (float64 gradient checks of the native conv ops). */
+class ConvLayersTest {
+    @Test
+    void conv2dValidSameStridesDilation() {
+        LayerTestKit.run(Conv2D.of(3, 3).activation(Activation.RELU), Shape.of(6, 5, 2), new Expect(Shape.of(4, 3, 3), 3 * 3 * 2 * 3 + 3, false));
+        LayerTestKit.run(Conv2D.of(2, 3).padding(Padding.SAME), Shape.of(5, 5, 2), new Expect(Shape.of(5, 5, 2), 3 * 3 * 2 * 2 + 2, false));
+        LayerTestKit.run(Conv2D.of(2, 2, 3).strides(2, 2).padding(Padding.SAME).useBias(false), Shape.of(5, 6, 1), new Expect(Shape.of(3, 3, 2), 2 * 3 * 2, false));
+        LayerTestKit.run(Conv2D.of(2, 2).dilation(2, 2).activation(Activation.TANH), Shape.of(6, 6, 2), new Expect(Shape.of(4, 4, 2), 2 * 2 * 2 * 2 + 2, false));
+        LayerTestKit.run(Conv2D.of(2, 3).kernelRegularizer(Regularizer.l2(0.01)), Shape.of(4, 4, 1), new Expect(Shape.of(2, 2, 2), 3 * 3 * 2 + 2, false));
+    }
+
+    @Test
+    void pooling() {
+        LayerTestKit.run(MaxPooling2D.of(2), Shape.of(4, 6, 3), new Expect(Shape.of(2, 3, 3), 0, false));
+        LayerTestKit.run(MaxPooling2D.of(3).strides(2, 2).padding(Padding.SAME), Shape.of(5, 5, 2), new Expect(Shape.of(3, 3, 2), 0, false));
+        LayerTestKit.run(AveragePooling2D.of(2), Shape.of(4, 4, 2), new Expect(Shape.of(2, 2, 2), 0, false));
+        LayerTestKit.run(AveragePooling2D.of(2).padding(Padding.SAME), Shape.of(5, 3, 2), new Expect(Shape.of(3, 2, 2), 0, false));
+        LayerTestKit.run(GlobalAveragePooling2D.of(), Shape.of(3, 4, 2), new Expect(Shape.of(2), 0, false));
+        LayerTestKit.run(GlobalMaxPooling2D.of(), Shape.of(3, 4, 2), new Expect(Shape.of(2), 0, false));
+        LayerTestKit.run(GlobalAveragePooling2D.of().keepdims(true), Shape.of(3, 4, 2), new Expect(Shape.of(1, 1, 2), 0, false));
+    }
+
+    @Test
+    void badSettingsNameTheLayerShapeAndSetting() {
+        ShapeException e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(4, 4, 1), Conv2D.of(8, 5)));
+        assertTrue(e.getMessage().contains("'conv2d'") && e.getMessage().contains("[5, 5]") && e.getMessage().contains("[4, 4, 1]"), e.getMessage());
+        e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(1, 1, 3), MaxPooling2D.of(2)));
+        assertTrue(e.getMessage().contains("leaves no output") && e.getMessage().contains("[1, 1, 3]"), e.getMessage());
+        e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(28, 28), Conv2D.of(8, 3)));
+        assertTrue(e.getMessage().contains("[height, width, channels]"), e.getMessage());
+        var zeroStride = Json.MAPPER.createObjectNode().put("type", "Conv2D").put("filters", 4);
+        zeroStride.putArray("kernel_size").add(3).add(3);
+        zeroStride.putArray("strides").add(0).add(1);
+        ConfigException c = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(zeroStride, "model.layers[1]"));
+        assertTrue(c.getMessage().startsWith("model.layers[1].strides: expected positive integers"), c.getMessage());
+    }
+}

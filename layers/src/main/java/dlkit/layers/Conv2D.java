@@ -1,0 +1,282 @@
+package dlkit.layers;
+
+import dlkit.ShapeException;
+import dlkit.tensor.Buf;
+import dlkit.tensor.NativeOp;
+import dlkit.tensor.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * 2-D convolution over channels-last input {@code [height, width, channels]}, kernel {@code [kh, kw, in, filters]} as
+ * in Keras. Runs libnd4j's {@code conv2d}/{@code conv2d_bp} ops (oneDNN in the shipped native build) on views of the
+ * planned buffers; the activation runs as a dlkit kernel afterwards.
+ */
+public final class Conv2D implements Layer {
+    public record Config(
+            @Nullable String name,
+            int filters,
+            int @NonNull [] kernelSize,
+            int @NonNull [] strides,
+            @NonNull Padding padding,
+            @NonNull String dataFormat,
+            int @NonNull [] dilationRate,
+            @NonNull Activation activation,
+            boolean useBias,
+            @NonNull Initializer kernelInitializer,
+            @NonNull Initializer biasInitializer,
+            @Nullable Regularizer kernelRegularizer,
+            @Nullable Regularizer biasRegularizer) {
+        public Config {
+            if (filters <= 0) {
+                throw new IllegalArgumentException("filters: expected a positive integer, got " + filters);
+            }
+            kernelSize = pair("kernel_size", kernelSize);
+            strides = pair("strides", strides);
+            dilationRate = pair("dilation_rate", dilationRate);
+            if (!"channels_last".equals(dataFormat)) {
+                throw new IllegalArgumentException("data_format: only \"channels_last\" is supported, got \"" + dataFormat + "\"");
+            }
+            if ((strides[0] > 1 || strides[1] > 1) && (dilationRate[0] > 1 || dilationRate[1] > 1)) {
+                throw new IllegalArgumentException("strides > 1 together with dilation_rate > 1 is not supported (as in Keras)");
+            }
+            Objects.requireNonNull(padding, "padding");
+            Objects.requireNonNull(activation, "activation");
+        }
+
+        static int[] pair(String key, int[] v) {
+            if (v == null || (v.length != 1 && v.length != 2)) {
+                throw new IllegalArgumentException(key + ": expected one or two positive integers, got " + Arrays.toString(v));
+            }
+            int[] p = v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+            if (p[0] < 1 || p[1] < 1) {
+                throw new IllegalArgumentException(key + ": expected positive integers, got " + Arrays.toString(v));
+            }
+            return p;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Config c && Objects.equals(name, c.name) && filters == c.filters && Arrays.equals(kernelSize, c.kernelSize)
+                    && Arrays.equals(strides, c.strides) && padding == c.padding && dataFormat.equals(c.dataFormat)
+                    && Arrays.equals(dilationRate, c.dilationRate) && activation == c.activation && useBias == c.useBias
+                    && kernelInitializer.equals(c.kernelInitializer) && biasInitializer.equals(c.biasInitializer)
+                    && Objects.equals(kernelRegularizer, c.kernelRegularizer) && Objects.equals(biasRegularizer, c.biasRegularizer);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, filters, Arrays.hashCode(kernelSize), Arrays.hashCode(strides), padding, activation);
+        }
+
+        @Override
+        public String toString() {
+            return "Conv2D.Config[name=" + name + ", filters=" + filters + ", kernel_size=" + Arrays.toString(kernelSize)
+                    + ", strides=" + Arrays.toString(strides) + ", padding=" + padding + "]";
+        }
+
+        Config with(@Nullable String name, int[] strides, Padding padding, int[] dilation, Activation activation, boolean useBias,
+                    Initializer ki, Initializer bi, @Nullable Regularizer kr, @Nullable Regularizer br) {
+            return new Config(name, filters, kernelSize, strides, padding, dataFormat, dilation, activation, useBias, ki, bi, kr, br);
+        }
+    }
+
+    static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
+            "Conv2D", Config.class, defaults(1, new int[] {1, 1}), Set.of("filters", "kernel_size"), Conv2D::new);
+
+    private final Config config;
+
+    public Conv2D(@NonNull Config config) {
+        this.config = config;
+    }
+
+    /** Keras defaults: strides 1, valid padding, no dilation, linear activation, bias, Glorot-uniform kernel. */
+    public static @NonNull Conv2D of(int filters, int kernelSize) {
+        return new Conv2D(defaults(filters, new int[] {kernelSize, kernelSize}));
+    }
+
+    public static @NonNull Conv2D of(int filters, int kernelHeight, int kernelWidth) {
+        return new Conv2D(defaults(filters, new int[] {kernelHeight, kernelWidth}));
+    }
+
+    private static Config defaults(int filters, int[] kernel) {
+        return new Config(null, filters, kernel, new int[] {1, 1}, Padding.VALID, "channels_last", new int[] {1, 1},
+                Activation.LINEAR, true, Initializer.GLOROT_UNIFORM, Initializer.ZEROS, null, null);
+    }
+
+    public @NonNull Conv2D strides(int sh, int sw) {
+        Config c = config;
+        return new Conv2D(c.with(c.name(), new int[] {sh, sw}, c.padding(), c.dilationRate(), c.activation(), c.useBias(), c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    public @NonNull Conv2D padding(@NonNull Padding padding) {
+        Config c = config;
+        return new Conv2D(c.with(c.name(), c.strides(), padding, c.dilationRate(), c.activation(), c.useBias(), c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    public @NonNull Conv2D dilation(int dh, int dw) {
+        Config c = config;
+        return new Conv2D(c.with(c.name(), c.strides(), c.padding(), new int[] {dh, dw}, c.activation(), c.useBias(), c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    public @NonNull Conv2D activation(@NonNull Activation activation) {
+        Config c = config;
+        return new Conv2D(c.with(c.name(), c.strides(), c.padding(), c.dilationRate(), activation, c.useBias(), c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    public @NonNull Conv2D useBias(boolean useBias) {
+        Config c = config;
+        return new Conv2D(c.with(c.name(), c.strides(), c.padding(), c.dilationRate(), c.activation(), useBias, c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    public @NonNull Conv2D kernelInitializer(@NonNull Initializer init) {
+        Config c = config;
+        return new Conv2D(c.with(c.name(), c.strides(), c.padding(), c.dilationRate(), c.activation(), c.useBias(), init, c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    public @NonNull Conv2D kernelRegularizer(@Nullable Regularizer reg) {
+        Config c = config;
+        return new Conv2D(c.with(c.name(), c.strides(), c.padding(), c.dilationRate(), c.activation(), c.useBias(), c.kernelInitializer(), c.biasInitializer(), reg, c.biasRegularizer()));
+    }
+
+    @Override
+    public Conv2D named(String name) {
+        Config c = config;
+        return new Conv2D(c.with(name, c.strides(), c.padding(), c.dilationRate(), c.activation(), c.useBias(), c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    @Override
+    public String type() {
+        return "Conv2D";
+    }
+
+    @Override
+    public @Nullable String name() {
+        return config.name();
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public Activation outputActivation() {
+        return config.activation();
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if (input.rank() != 3) {
+            throw new ShapeException("Conv2D '" + name() + "' expects samples shaped [height, width, channels], got " + input
+                    + (input.rank() == 2 ? "; add a channel axis with Reshape" : ""));
+        }
+        int[] k = config.kernelSize();
+        int[] s = config.strides();
+        int[] d = config.dilationRate();
+        int oh = config.padding().outputLength(input.dim(0), k[0], s[0], d[0]);
+        int ow = config.padding().outputLength(input.dim(1), k[1], s[1], d[1]);
+        if (oh < 1 || ow < 1) {
+            throw new ShapeException("Conv2D '" + name() + "': kernel_size " + Arrays.toString(k) + " (dilation " + Arrays.toString(d)
+                    + ") is larger than its input " + input + " with padding \"valid\"");
+        }
+        return Shape.of(oh, ow, config.filters());
+    }
+
+    @Override
+    public List<ParamSpec> params(Shape input) {
+        int[] k = config.kernelSize();
+        List<ParamSpec> p = new ArrayList<>();
+        p.add(new ParamSpec("kernel", new int[] {k[0], k[1], input.dim(2), config.filters()}, config.kernelInitializer(), config.kernelRegularizer()));
+        if (config.useBias()) {
+            p.add(new ParamSpec("bias", new int[] {config.filters()}, config.biasInitializer(), config.biasRegularizer()));
+        }
+        return p;
+    }
+
+    @Override
+    public Kernel compile(BuildContext ctx) {
+        Shape in = ctx.inputShape();
+        Shape out = ctx.outputShape();
+        int[] k = config.kernelSize();
+        int[] s = config.strides();
+        int[] d = config.dilationRate();
+        int c = in.dim(2);
+        int f = config.filters();
+        Activation act = config.activation();
+        Buf x = ctx.input();
+        Buf y = ctx.output();
+        Buf dy = ctx.outputGrad();
+        Buf z = act.backwardNeedsInput() ? ctx.scratch(out.size()) : y;
+        // conv2d_bp always writes an input gradient; the first layer gets a private one nothing reads.
+        Buf dx = ctx.inputGrad() != null ? ctx.inputGrad() : ctx.scratch(in.size());
+        Buf w = ctx.param("kernel");
+        Buf dw = ctx.grad("kernel");
+        Buf b = config.useBias() ? ctx.param("bias") : null;
+        Buf db = config.useBias() ? ctx.grad("bias") : null;
+        boolean fused = ctx.lossFused();
+        int ph = config.padding().padBefore(in.dim(0), out.dim(0), k[0], s[0], d[0]);
+        int pw = config.padding().padBefore(in.dim(1), out.dim(1), k[1], s[1], d[1]);
+        // iArgs: kH, kW, sH, sW, pH, pW, dH, dW, paddingMode (0 valid, 1 same), dataFormat (1 NHWC), wFormat (0 [kH,kW,iC,oC])
+        long[] iArgs = {k[0], k[1], s[0], s[1], ph, pw, d[0], d[1], config.padding() == Padding.SAME ? 1 : 0, 1, 0};
+        long[] xs = {in.dim(0), in.dim(1), c};
+        long[] ys = {out.dim(0), out.dim(1), f};
+        INDArray wv = w.view(k[0], k[1], c, f);
+        INDArray dwv = dw.view(k[0], k[1], c, f);
+        NativeOp forwardOp = new NativeOp("conv2d", iArgs, n -> new NativeOp.Binding(
+                b != null ? new INDArray[] {x.view(rows(n, xs)), wv, b.view(f)} : new INDArray[] {x.view(rows(n, xs)), wv},
+                new INDArray[] {z.view(rows(n, ys))}));
+        NativeOp backwardOp = new NativeOp("conv2d_bp", iArgs, n -> new NativeOp.Binding(
+                b != null ? new INDArray[] {x.view(rows(n, xs)), wv, b.view(f), dy.view(rows(n, ys))} : new INDArray[] {x.view(rows(n, xs)), wv, dy.view(rows(n, ys))},
+                b != null ? new INDArray[] {dx.view(rows(n, xs)), dwv, db.view(f)} : new INDArray[] {dx.view(rows(n, xs)), dwv}));
+        int outPerSample = out.size();
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                forwardOp.run(n);
+                if (act != Activation.LINEAR) {
+                    act.forward(z, y, n * out.dim(0) * out.dim(1), f);
+                }
+            }
+
+            @Override
+            public void backward(int n) {
+                if (!fused && act != Activation.LINEAR) {
+                    act.backward(z, y, dy, dy, n * outPerSample / f, f);
+                }
+                backwardOp.run(n);
+                if (config.kernelRegularizer() != null) {
+                    config.kernelRegularizer().addGradient(w, dw, w.length());
+                }
+                if (b != null && config.biasRegularizer() != null) {
+                    config.biasRegularizer().addGradient(b, db, f);
+                }
+            }
+
+            @Override
+            public double penalty() {
+                double p = 0;
+                if (config.kernelRegularizer() != null) {
+                    p += config.kernelRegularizer().penalty(w, w.length());
+                }
+                if (b != null && config.biasRegularizer() != null) {
+                    p += config.biasRegularizer().penalty(b, f);
+                }
+                return p;
+            }
+        };
+    }
+
+    static long[] rows(int n, long[] perSample) {
+        long[] s = new long[perSample.length + 1];
+        s[0] = n;
+        System.arraycopy(perSample, 0, s, 1, perSample.length);
+        return s;
+    }
+}

@@ -1,0 +1,47 @@
+package dlkit.layers;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import org.jspecify.annotations.NonNull;
+
+/** Keras' padding modes: {@code valid} (no padding) and {@code same} (output size ⌈input / stride⌉). */
+public enum Padding {
+    VALID("valid"),
+    SAME("same");
+
+    private final String jsonName;
+
+    Padding(String jsonName) {
+        this.jsonName = jsonName;
+    }
+
+    @JsonValue
+    public @NonNull String jsonName() {
+        return jsonName;
+    }
+
+    @JsonCreator
+    public static @NonNull Padding fromJson(@NonNull String name) {
+        for (Padding p : values()) {
+            if (p.jsonName.equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("unknown padding \"" + name + "\"; expected \"valid\" or \"same\"");
+    }
+
+    /** Output length along one axis, or a value below 1 when the window does not fit. */
+    public int outputLength(int in, int kernel, int stride, int dilation) {
+        int effective = dilation * (kernel - 1) + 1;
+        return this == SAME ? (in + stride - 1) / stride : (in - effective) / stride + 1;
+    }
+
+    /** Padding before the first element (TensorFlow puts any odd pixel after). */
+    public int padBefore(int in, int out, int kernel, int stride, int dilation) {
+        if (this == VALID) {
+            return 0;
+        }
+        int effective = dilation * (kernel - 1) + 1;
+        return Math.max(0, (out - 1) * stride + effective - in) / 2;
+    }
+}
