@@ -33,7 +33,7 @@ public enum Padding {
     /** Output length along one axis, or a value below 1 when the window does not fit. */
     public int outputLength(int in, int kernel, int stride, int dilation) {
         int effective = dilation * (kernel - 1) + 1;
-        return this == SAME ? (in + stride - 1) / stride : (in - effective) / stride + 1;
+        return this == SAME ? (in + stride - 1) / stride : Math.floorDiv(in - effective, stride) + 1;
     }
 
     /** Padding before the first element (TensorFlow puts any odd pixel after). */
