@@ -35,6 +35,30 @@ class ConvLayersTest {
     }
 
     @Test
+    void smallCnnTrainsReproducibly() {
+        float[][] runs = new float[2][];
+        for (int r = 0; r < 2; r++) {
+            var m = Sequential.of(Input.of(8, 8, 1), Conv2D.of(4, 3).activation(Activation.RELU), MaxPooling2D.of(2),
+                    Conv2D.of(6, 3).padding(Padding.SAME).activation(Activation.RELU), GlobalAveragePooling2D.of(),
+                    Dense.of(3).activation(Activation.SOFTMAX));
+            m.compile(dlkit.optim.Adam.of(0.01), dlkit.loss.Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(4);
+            float[] x = new float[90 * 64];
+            float[] y = new float[90];
+            for (int i = 0; i < 90; i++) {
+                y[i] = i % 3;
+                for (int p = 0; p < 64; p++) {
+                    x[i * 64 + p] = (float) (rng.nextGaussian() * 0.3 + ((p % 8) * (y[i] - 1) > 2 ? 1 : 0));
+                }
+            }
+            var h = m.fit(new dlkit.data.ArrayDataset(x, Shape.of(8, 8, 1), y, 1), dlkit.model.FitOptions.epochs(15).batchSize(16).seed(3));
+            assertTrue(h.last("loss") < h.get("loss").get(0), "loss decreases: " + h.get("loss"));
+            runs[r] = m.getWeights().get("conv2d_1.kernel").data().asFloat();
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(runs[0], runs[1]);
+    }
+
+    @Test
     void badSettingsNameTheLayerShapeAndSetting() {
         ShapeException e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(4, 4, 1), Conv2D.of(8, 5)));
         assertTrue(e.getMessage().contains("'conv2d'") && e.getMessage().contains("[5, 5]") && e.getMessage().contains("[4, 4, 1]"), e.getMessage());

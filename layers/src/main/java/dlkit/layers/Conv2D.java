@@ -200,8 +200,22 @@ public final class Conv2D implements Layer {
         return p;
     }
 
+    /**
+     * The first layer of an image model (few input channels, no input gradient) is faster as im2col plus one GEMM
+     * into planned buffers: measured on the Fashion-MNIST CNN's 5×5×1→32 layer, oneDNN took 10.6 ms forward and
+     * 35 ms backward per batch of 128, against a few ms this way. A fixed rule, not a timing race, so runs stay
+     * bit-reproducible.
+     */
+    static boolean useGemmPath(BuildContext ctx, int kernelVolume) {
+        return ctx.inputGrad() == null && kernelVolume <= 64;
+    }
+
     @Override
     public Kernel compile(BuildContext ctx) {
+        int[] ks = config.kernelSize();
+        if (useGemmPath(ctx, ks[0] * ks[1] * ctx.inputShape().dim(2))) {
+            return compileGemm(ctx);
+        }
         Shape in = ctx.inputShape();
         Shape out = ctx.outputShape();
         int[] k = config.kernelSize();
@@ -251,6 +265,113 @@ public final class Conv2D implements Layer {
                     act.backward(z, y, dy, dy, n * outPerSample / f, f);
                 }
                 backwardOp.run(n);
+                if (config.kernelRegularizer() != null) {
+                    config.kernelRegularizer().addGradient(w, dw, w.length());
+                }
+                if (b != null && config.biasRegularizer() != null) {
+                    config.biasRegularizer().addGradient(b, db, f);
+                }
+            }
+
+            @Override
+            public double penalty() {
+                double p = 0;
+                if (config.kernelRegularizer() != null) {
+                    p += config.kernelRegularizer().penalty(w, w.length());
+                }
+                if (b != null && config.biasRegularizer() != null) {
+                    p += config.biasRegularizer().penalty(b, f);
+                }
+                return p;
+            }
+        };
+    }
+
+    private Kernel compileGemm(BuildContext ctx) {
+        Shape in = ctx.inputShape();
+        Shape out = ctx.outputShape();
+        int[] k = config.kernelSize();
+        int[] s = config.strides();
+        int[] d = config.dilationRate();
+        int ih = in.dim(0);
+        int iw = in.dim(1);
+        int c = in.dim(2);
+        int oh = out.dim(0);
+        int ow = out.dim(1);
+        int f = config.filters();
+        int kv = k[0] * k[1] * c;
+        int ph = config.padding().padBefore(ih, oh, k[0], s[0], d[0]);
+        int pw = config.padding().padBefore(iw, ow, k[1], s[1], d[1]);
+        Activation act = config.activation();
+        Buf x = ctx.input();
+        Buf y = ctx.output();
+        Buf dy = ctx.outputGrad();
+        Buf z = act.backwardNeedsInput() ? ctx.scratch(out.size()) : y;
+        Buf cols = ctx.scratch(oh * ow * kv);
+        Buf ones = ctx.ones(ctx.maxBatch() * oh * ow);
+        Buf w = ctx.param("kernel");
+        Buf dw = ctx.grad("kernel");
+        Buf b = config.useBias() ? ctx.param("bias") : null;
+        Buf db = config.useBias() ? ctx.grad("bias") : null;
+        boolean fused = ctx.lossFused();
+        int inSize = in.size();
+        double[] xh = new double[ctx.maxBatch() * inSize];
+        double[] colsH = new double[ctx.maxBatch() * oh * ow * kv];
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                // cols[(b, oy, ox), (i, j, ch)] = x[b, oy*s + i*d - p, ox*s + j*d - p, ch], zero outside the image;
+                // built on the heap (tight, bounds-check-free loops), then copied to the native GEMM operand in bulk.
+                x.get(0, xh, 0, n * inSize);
+                int r = 0;
+                for (int bi = 0; bi < n; bi++) {
+                    int xb = bi * inSize;
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++, r++) {
+                            int col = r * kv;
+                            for (int i = 0; i < k[0]; i++) {
+                                int yy = oy * s[0] + i * d[0] - ph;
+                                for (int j = 0; j < k[1]; j++) {
+                                    int xx = ox * s[1] + j * d[1] - pw;
+                                    if (yy >= 0 && yy < ih && xx >= 0 && xx < iw) {
+                                        int src = xb + (yy * iw + xx) * c;
+                                        for (int ch = 0; ch < c; ch++) {
+                                            colsH[col + ch] = xh[src + ch];
+                                        }
+                                    } else {
+                                        for (int ch = 0; ch < c; ch++) {
+                                            colsH[col + ch] = 0.0;
+                                        }
+                                    }
+                                    col += c;
+                                }
+                            }
+                        }
+                    }
+                }
+                cols.put(0, colsH, 0, r * kv);
+                int rows = n * oh * ow;
+                if (b != null) {
+                    dlkit.tensor.Blas.gemm(false, false, rows, f, 1, 1, ones, 1, b, f, 0, z, f);
+                    dlkit.tensor.Blas.gemm(false, false, rows, f, kv, 1, cols, kv, w, f, 1, z, f);
+                } else {
+                    dlkit.tensor.Blas.gemm(false, false, rows, f, kv, 1, cols, kv, w, f, 0, z, f);
+                }
+                if (act != Activation.LINEAR) {
+                    act.forward(z, y, rows, f);
+                }
+            }
+
+            @Override
+            public void backward(int n) {
+                int rows = n * oh * ow;
+                if (!fused && act != Activation.LINEAR) {
+                    act.backward(z, y, dy, dy, rows, f);
+                }
+                dlkit.tensor.Blas.gemm(true, false, kv, f, rows, 1, cols, kv, dy, f, 0, dw, f);
+                if (db != null) {
+                    dlkit.tensor.Blas.gemvT(rows, f, 1, dy, f, ones, 0, db);
+                }
                 if (config.kernelRegularizer() != null) {
                     config.kernelRegularizer().addGradient(w, dw, w.length());
                 }

@@ -59,6 +59,46 @@ final class Pool2D {
     }
 
     static Kernel compile(BuildContext ctx, Config c, boolean max) {
+        return max ? compileMax(ctx, c) : compileJava(ctx, c, false);
+    }
+
+    /** Max pooling runs libnd4j's maxpool2d/maxpool2d_bp (oneDNN): 4-5x faster than a loop over native buffers. */
+    private static Kernel compileMax(BuildContext ctx, Config c) {
+        Shape in = ctx.inputShape();
+        Shape out = ctx.outputShape();
+        int[] k = c.poolSize();
+        int[] s = c.stride();
+        int ph = c.padding().padBefore(in.dim(0), out.dim(0), k[0], s[0], 1);
+        int pw = c.padding().padBefore(in.dim(1), out.dim(1), k[1], s[1], 1);
+        // iArgs: kH, kW, sH, sW, pH, pW, dH, dW, same mode, extraParam0 (unused for max), data format (1 = NHWC)
+        long[] iArgs = {k[0], k[1], s[0], s[1], ph, pw, 1, 1, c.padding() == Padding.SAME ? 1 : 0, 0, 1};
+        long[] xs = {in.dim(0), in.dim(1), in.dim(2)};
+        long[] ys = {out.dim(0), out.dim(1), out.dim(2)};
+        Buf x = ctx.input();
+        Buf y = ctx.output();
+        Buf dy = ctx.outputGrad();
+        @Nullable Buf dx = ctx.inputGrad();
+        dlkit.tensor.NativeOp fwd = new dlkit.tensor.NativeOp("maxpool2d", iArgs, n -> new dlkit.tensor.NativeOp.Binding(
+                new org.nd4j.linalg.api.ndarray.INDArray[] {x.view(Conv2D.rows(n, xs))}, new org.nd4j.linalg.api.ndarray.INDArray[] {y.view(Conv2D.rows(n, ys))}));
+        dlkit.tensor.NativeOp bwd = dx == null ? null : new dlkit.tensor.NativeOp("maxpool2d_bp", iArgs, n -> new dlkit.tensor.NativeOp.Binding(
+                new org.nd4j.linalg.api.ndarray.INDArray[] {x.view(Conv2D.rows(n, xs)), dy.view(Conv2D.rows(n, ys))},
+                new org.nd4j.linalg.api.ndarray.INDArray[] {dx.view(Conv2D.rows(n, xs))}));
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                fwd.run(n);
+            }
+
+            @Override
+            public void backward(int n) {
+                if (bwd != null) {
+                    bwd.run(n);
+                }
+            }
+        };
+    }
+
+    private static Kernel compileJava(BuildContext ctx, Config c, boolean max) {
         Shape in = ctx.inputShape();
         Shape out = ctx.outputShape();
         int ih = in.dim(0);
