@@ -235,6 +235,7 @@ public final class Conv2D implements Layer {
         Buf b = config.useBias() ? ctx.param("bias") : null;
         Buf db = config.useBias() ? ctx.grad("bias") : null;
         boolean fused = ctx.lossFused();
+        WeightPenalty penalty = new WeightPenalty(config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
         int ph = config.padding().padBefore(in.dim(0), out.dim(0), k[0], s[0], d[0]);
         int pw = config.padding().padBefore(in.dim(1), out.dim(1), k[1], s[1], d[1]);
         // iArgs: kH, kW, sH, sW, pH, pW, dH, dW, paddingMode (0 valid, 1 same), dataFormat (1 NHWC), wFormat (0 [kH,kW,iC,oC])
@@ -265,24 +266,12 @@ public final class Conv2D implements Layer {
                     act.backward(z, y, dy, dy, n * outPerSample / f, f);
                 }
                 backwardOp.run(n);
-                if (config.kernelRegularizer() != null) {
-                    config.kernelRegularizer().addGradient(w, dw, w.length());
-                }
-                if (b != null && config.biasRegularizer() != null) {
-                    config.biasRegularizer().addGradient(b, db, f);
-                }
+                penalty.addGradients();
             }
 
             @Override
             public double penalty() {
-                double p = 0;
-                if (config.kernelRegularizer() != null) {
-                    p += config.kernelRegularizer().penalty(w, w.length());
-                }
-                if (b != null && config.biasRegularizer() != null) {
-                    p += config.biasRegularizer().penalty(b, f);
-                }
-                return p;
+                return penalty.value();
             }
         };
     }
@@ -314,6 +303,7 @@ public final class Conv2D implements Layer {
         Buf b = config.useBias() ? ctx.param("bias") : null;
         Buf db = config.useBias() ? ctx.grad("bias") : null;
         boolean fused = ctx.lossFused();
+        WeightPenalty penalty = new WeightPenalty(config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
         int inSize = in.size();
         double[] xh = new double[ctx.maxBatch() * inSize];
         double[] colsH = new double[ctx.maxBatch() * oh * ow * kv];
@@ -372,24 +362,12 @@ public final class Conv2D implements Layer {
                 if (db != null) {
                     dlkit.tensor.Blas.gemvT(rows, f, 1, dy, f, ones, 0, db);
                 }
-                if (config.kernelRegularizer() != null) {
-                    config.kernelRegularizer().addGradient(w, dw, w.length());
-                }
-                if (b != null && config.biasRegularizer() != null) {
-                    config.biasRegularizer().addGradient(b, db, f);
-                }
+                penalty.addGradients();
             }
 
             @Override
             public double penalty() {
-                double p = 0;
-                if (config.kernelRegularizer() != null) {
-                    p += config.kernelRegularizer().penalty(w, w.length());
-                }
-                if (b != null && config.biasRegularizer() != null) {
-                    p += config.biasRegularizer().penalty(b, f);
-                }
-                return p;
+                return penalty.value();
             }
         };
     }

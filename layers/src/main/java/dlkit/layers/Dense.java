@@ -153,6 +153,7 @@ public final class Dense implements Layer {
         private final Buf ones;
         private final Activation act = config.activation();
         private final boolean fused;
+        private final WeightPenalty penalty;
 
         Compiled(BuildContext ctx) {
             int inDim = ctx.inputShape().last();
@@ -169,6 +170,7 @@ public final class Dense implements Layer {
             this.ones = ctx.ones(ctx.maxBatch() * rowsPerSample);
             this.fused = ctx.lossFused();
             this.in = inDim;
+            this.penalty = new WeightPenalty(config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
         }
 
         @Override
@@ -200,24 +202,12 @@ public final class Dense implements Layer {
             if (dx != null) {
                 Blas.gemm(false, true, rows, k, units, 1, dy, units, w, units, 0, dx, k);
             }
-            if (config.kernelRegularizer() != null) {
-                config.kernelRegularizer().addGradient(w, dw, k * units);
-            }
-            if (b != null && config.biasRegularizer() != null) {
-                config.biasRegularizer().addGradient(b, db, units);
-            }
+            penalty.addGradients();
         }
 
         @Override
         public double penalty() {
-            double p = 0;
-            if (config.kernelRegularizer() != null) {
-                p += config.kernelRegularizer().penalty(w, in * units);
-            }
-            if (b != null && config.biasRegularizer() != null) {
-                p += config.biasRegularizer().penalty(b, units);
-            }
-            return p;
+            return penalty.value();
         }
     }
 }

@@ -1,0 +1,29 @@
+package dlkit.layers;
+
+import dlkit.tensor.Buf;
+import org.jspecify.annotations.Nullable;
+
+/** The kernel and bias regularisers of a layer bound to its weights and gradients (Dense, Conv2D). */
+record WeightPenalty(@Nullable Regularizer kernelReg, Buf kernel, Buf kernelGrad,
+                     @Nullable Regularizer biasReg, @Nullable Buf bias, @Nullable Buf biasGrad) {
+    /** Adds the penalties' gradients to the weight gradients. */
+    void addGradients() {
+        if (kernelReg != null) {
+            kernelReg.addGradient(kernel, kernelGrad, kernel.length());
+        }
+        if (biasReg != null && bias != null) {
+            biasReg.addGradient(bias, biasGrad, bias.length());
+        }
+    }
+
+    double value() {
+        double p = 0;
+        if (kernelReg != null) {
+            p += kernelReg.penalty(kernel, kernel.length());
+        }
+        if (biasReg != null && bias != null) {
+            p += biasReg.penalty(bias, bias.length());
+        }
+        return p;
+    }
+}
