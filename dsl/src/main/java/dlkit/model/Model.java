@@ -417,7 +417,12 @@ public class Model {
         return l;
     }
 
-    private void checkData(Dataset d, String what) {
+    /**
+     * Raises a clear error when {@code d} does not fit this compiled model: sample shape, labels per sample, and class
+     * indices in range for sparse cross-entropy. {@code what} names the data in the message.
+     */
+    public void checkData(@NonNull Dataset d, @NonNull String what) {
+        requireCompiled("checkData");
         if (!d.featureShape().equals(inputShape())) {
             throw new ShapeException(what + ": samples are shaped " + d.featureShape() + " but model '" + name
                     + "' expects " + inputShape() + " (its Input)"

@@ -88,20 +88,12 @@ public final class Run {
         return out.featureShape().equals(model.inputShape()) ? out : out.reshape(model.inputShape());
     }
 
+    /** The model's own data checks, reported as a config error at the data source's JSON path. */
     void checkLabels(ArrayDataset d, String path) {
-        var loss = model.loss();
-        int width = model.outputShape().last();
-        int expected = loss.labelWidth(width) * (model.outputShape().size() / width);
-        if (d.labelWidth() != expected) {
-            throw new ConfigException(path, d.labelWidth() + " label value(s) per sample, but " + loss.name() + " on outputs shaped "
-                    + model.outputShape().withBatch() + " needs " + expected);
-        }
-        if (loss.sparseLabels() && model.outputShape().rank() == 1) {
-            try {
-                d.checkClassLabels(width, loss.name());
-            } catch (DlkitException e) {
-                throw new ConfigException(path, e.getMessage());
-            }
+        try {
+            model.checkData(d, path);
+        } catch (DlkitException e) {
+            throw new ConfigException(null, e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,5 @@
 package dlkit.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,9 +105,5 @@ public final class LayerTestKit {
         assertEquals(named.config(), back.config(), "config → JSON → config");
         assertEquals(json, LayerRegistry.toJson(back), "JSON → layer → JSON");
         assertEquals(named.type(), json.get("type").asText());
-    }
-
-    static void assertClose(double[] expected, double[] actual, double tol) {
-        assertArrayEquals(expected, actual, tol);
     }
 }
