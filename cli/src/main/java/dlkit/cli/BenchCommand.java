@@ -29,6 +29,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--profile", description = "Also print each layer's forward and backward time per step.")
+    boolean profile;
+
     @Override
     public Integer call() {
         if (steps < 1 || batchSize != null && batchSize < 1) {
@@ -75,6 +78,21 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "train: %.3f ms/step, %.0f samples/s (batch %d, %d steps, %d BLAS threads)%npredict: %.0f samples/s%n",
                     ms, batch / ms * 1000, batch, done, threads, predictPerS);
         }
+        if (profile) {
+            printProfile(m.profileLayers(train, batch, steps));
+        }
         return 0;
+    }
+
+    private static void printProfile(java.util.List<Model.LayerTiming> timings) {
+        System.out.printf(Locale.ROOT, "%-28s %-20s %12s %12s%n", "layer", "type", "forward ms", "backward ms");
+        double f = 0;
+        double b = 0;
+        for (Model.LayerTiming t : timings) {
+            System.out.printf(Locale.ROOT, "%-28s %-20s %12.3f %12.3f%n", t.layer(), t.type(), t.forwardMs(), t.backwardMs());
+            f += t.forwardMs();
+            b += t.backwardMs();
+        }
+        System.out.printf(Locale.ROOT, "%-28s %-20s %12.3f %12.3f%n", "total", "", f, b);
     }
 }

@@ -155,7 +155,13 @@ public class Model {
         return dtype;
     }
 
+    /** All weights, trainable or not (Keras' "Total params"). */
     public long paramCount() {
+        return weights.total;
+    }
+
+    /** The weights the optimizer updates (everything but moving statistics). */
+    public long trainableParamCount() {
         return weights.count;
     }
 
@@ -417,6 +423,40 @@ public class Model {
         return l;
     }
 
+    /** Mean wall time of one layer's forward and backward in a training step. */
+    public record LayerTiming(@NonNull String layer, @NonNull String type, double forwardMs, double backwardMs) {}
+
+    /**
+     * Times every layer's forward and backward over {@code steps} training steps on the first batch of {@code data}
+     * (after one warm-up step). Weights are not updated. For finding where a model spends its time.
+     */
+    public @NonNull List<LayerTiming> profileLayers(@NonNull Dataset data, int batchSize, int steps) {
+        requireCompiled("profileLayers");
+        ensureInitialized(null);
+        checkData(data, "profiling data");
+        Plan plan = plan(batchSize, true);
+        int width = outputShape().last();
+        int rowsPerSample = outputShape().size() / width;
+        float[] y = new float[batchSize * data.labelWidth()];
+        int n = data.cursor(false, 0, 0).next(plan.input, y, batchSize);
+        int k = layers.size() - 1;
+        long[] fwd = new long[k];
+        long[] bwd = new long[k];
+        Runnable lossStep = () -> loss.compute(plan.output, y, n * rowsPerSample, width, plan.outputGrad, plan.fused);
+        plan.timedStep(n, 0, fwd, bwd, lossStep);
+        java.util.Arrays.fill(fwd, 0);
+        java.util.Arrays.fill(bwd, 0);
+        for (int s = 0; s < steps; s++) {
+            plan.timedStep(n, s, fwd, bwd, lossStep);
+        }
+        List<LayerTiming> out = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            Layer l = layers.get(i + 1);
+            out.add(new LayerTiming(l.name(), l.type(), fwd[i] / 1e6 / steps, bwd[i] / 1e6 / steps));
+        }
+        return out;
+    }
+
     /**
      * Raises a clear error when {@code d} does not fit this compiled model: sample shape, labels per sample, and class
      * indices in range for sparse cross-entropy. {@code what} names the data in the message.
@@ -575,10 +615,13 @@ public class Model {
         return l + plan.penalty();
     }
 
-    /** The gradients of the last {@link #computeGradients} or training step, by weight name. */
+    /** The gradients of the last {@link #computeGradients} or training step, by (trainable) weight name. */
     public @NonNull Map<String, INDArray> getGradients() {
         Map<String, INDArray> m = new LinkedHashMap<>();
         for (Weights.Slot s : weights.slots) {
+            if (!s.spec().trainable()) {
+                continue;
+            }
             long[] shape = Arrays.stream(s.spec().shape()).asLongStream().toArray();
             m.put(s.key(), weights.grads.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s.offset(), s.offset() + s.spec().size())).dup().reshape('c', shape));
         }

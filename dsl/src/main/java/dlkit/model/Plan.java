@@ -68,6 +68,21 @@ final class Plan {
         }
     }
 
+    /** As one training step's forward and backward, adding each kernel's wall time to {@code fwd[i]} / {@code bwd[i]}. */
+    void timedStep(int n, long step, long[] fwd, long[] bwd, Runnable loss) {
+        for (int i = 0; i < kernels.length; i++) {
+            long t = System.nanoTime();
+            kernels[i].forward(n, true, step);
+            fwd[i] += System.nanoTime() - t;
+        }
+        loss.run();
+        for (int i = kernels.length - 1; i >= 0; i--) {
+            long t = System.nanoTime();
+            kernels[i].backward(n);
+            bwd[i] += System.nanoTime() - t;
+        }
+    }
+
     double penalty() {
         double p = 0;
         for (Kernel k : kernels) {

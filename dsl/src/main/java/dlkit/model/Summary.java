@@ -27,9 +27,11 @@ final class Summary {
         }
         sb.append('└').append("─".repeat(w1)).append('┴').append("─".repeat(w2)).append('┴').append("─".repeat(w3)).append("┘\n");
         long total = m.paramCount();
-        sb.append(String.format(Locale.ROOT, " Total params: %,d (%s)%n", total, bytes(total * m.dtype().bytes())));
-        sb.append(String.format(Locale.ROOT, " Trainable params: %,d (%s)%n", total, bytes(total * m.dtype().bytes())));
-        sb.append(String.format(Locale.ROOT, " Non-trainable params: 0 (0.00 B)%n"));
+        long trainable = m.trainableParamCount();
+        int bytes = m.dtype().bytes();
+        sb.append(String.format(Locale.ROOT, " Total params: %,d (%s)%n", total, bytes(total * bytes)));
+        sb.append(String.format(Locale.ROOT, " Trainable params: %,d (%s)%n", trainable, bytes(trainable * bytes)));
+        sb.append(String.format(Locale.ROOT, " Non-trainable params: %,d (%s)%n", total - trainable, bytes((total - trainable) * bytes)));
         return sb.toString();
     }
 

@@ -18,6 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * All weights of a model in one flat off-heap array (and their gradients in another) so that plans for any batch
  * size share them and the optimizer updates them in one pass. Names are {@code layer.param}, e.g. {@code dense.kernel}.
+ * Trainable weights come first ({@link #count} of them, the optimizer's range); non-trainable ones (moving
+ * statistics) follow, up to {@link #total}, and have no gradient slot.
  */
 final class Weights {
     record Slot(String key, int layer, ParamSpec spec, int offset) {}
@@ -25,6 +27,7 @@ final class Weights {
     final DType dtype;
     final List<Slot> slots = new ArrayList<>();
     final int count;
+    final int total;
     final INDArray params;
     final INDArray grads;
     final Buf paramBuf;
@@ -34,18 +37,28 @@ final class Weights {
     Weights(List<Layer> layers, List<Shape> shapes, DType dtype) {
         this.dtype = dtype;
         int offset = 0;
-        for (int i = 1; i < layers.size(); i++) {
-            for (ParamSpec spec : layers.get(i).params(shapes.get(i - 1))) {
-                Slot s = new Slot(layers.get(i).name() + "." + spec.name(), i, spec, offset);
-                slots.add(s);
-                byKey.put(s.key(), s);
-                offset += spec.size();
+        int trainableCount = 0;
+        for (boolean trainable : new boolean[] {true, false}) {
+            for (int i = 1; i < layers.size(); i++) {
+                for (ParamSpec spec : layers.get(i).params(shapes.get(i - 1))) {
+                    if (spec.trainable() != trainable) {
+                        continue;
+                    }
+                    Slot s = new Slot(layers.get(i).name() + "." + spec.name(), i, spec, offset);
+                    slots.add(s);
+                    byKey.put(s.key(), s);
+                    offset += spec.size();
+                }
+            }
+            if (trainable) {
+                trainableCount = offset;
             }
         }
-        this.count = offset;
-        this.params = Nd4j.zeros(dtype.nd4j(), Math.max(1, count));
+        this.count = trainableCount;
+        this.total = offset;
+        this.params = Nd4j.zeros(dtype.nd4j(), Math.max(1, total));
         this.grads = Nd4j.zeros(dtype.nd4j(), Math.max(1, count));
-        this.paramBuf = Buf.wrap(params, 0, count);
+        this.paramBuf = Buf.wrap(params, 0, total);
         this.gradBuf = Buf.wrap(grads, 0, count);
     }
 
@@ -65,6 +78,9 @@ final class Weights {
 
     Buf grad(int layer, String name) {
         Slot s = slot(layer, name);
+        if (!s.spec().trainable()) {
+            throw new IllegalStateException(s.key() + " is not trainable and has no gradient");
+        }
         return gradBuf.slice(s.offset(), s.spec().size());
     }
 

@@ -35,6 +35,33 @@ class ConvLayersTest {
     }
 
     @Test
+    void batchNormalization() {
+        LayerTestKit.run(BatchNormalization.of(), Shape.of(3, 2, 4), new Expect(Shape.of(3, 2, 4), 4 * 4, true));
+        LayerTestKit.run(BatchNormalization.of().momentum(0.5).scale(false), Shape.of(5), new Expect(Shape.of(5), 3 * 5, true));
+        LayerTestKit.run(BatchNormalization.of().axis(1).center(false), Shape.of(3, 4, 2), new Expect(Shape.of(3, 4, 2), 3 * 3, true));
+    }
+
+    @Test
+    void batchNormalizationStatisticsFollowKeras() {
+        var m = Sequential.of(Input.of(2), BatchNormalization.of().momentum(0.9));
+        m.compile(dlkit.optim.Sgd.of(0.0), dlkit.loss.Loss.MEAN_SQUARED_ERROR);
+        m.initialize(1);
+        float[] x = {1, 10, 3, 10, 5, 16};
+        var data = new dlkit.data.ArrayDataset(x, Shape.of(2), new float[6], 2);
+        m.fit(data, dlkit.model.FitOptions.epochs(1).batchSize(3).seed(1).shuffle(false));
+        var w = m.getWeights();
+        // batch mean [3, 12], biased variance [8/3, 8]: moving = 0.9 * initial + 0.1 * batch
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0.3f, 1.2f}, w.get("batch_normalization.moving_mean").data().asFloat(), 1e-6f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0.9f + 0.8f / 3, 1.7f}, w.get("batch_normalization.moving_variance").data().asFloat(), 1e-6f);
+        org.junit.jupiter.api.Assertions.assertEquals(8, m.paramCount());
+        org.junit.jupiter.api.Assertions.assertEquals(4, m.trainableParamCount());
+        // inference normalises with the moving statistics: (5 - 0.3) / sqrt(0.9 + 8/30 + 1e-3)
+        float[] out = m.predict(org.nd4j.linalg.factory.Nd4j.create(new float[] {5, 16}, new long[] {1, 2})).data().asFloat();
+        org.junit.jupiter.api.Assertions.assertEquals((5 - 0.3) / Math.sqrt(0.9 + 0.8 / 3 + 1e-3), out[0], 1e-5);
+        org.junit.jupiter.api.Assertions.assertEquals((16 - 1.2) / Math.sqrt(1.7 + 1e-3), out[1], 1e-5);
+    }
+
+    @Test
     void smallCnnTrainsReproducibly() {
         float[][] runs = new float[2][];
         for (int r = 0; r < 2; r++) {

@@ -74,7 +74,7 @@ public final class LayerTestKit {
         plan.backward(n);
         Buf grads = m.gradientBuffer();
         Buf params = m.parameterBuffer();
-        int count = (int) m.paramCount();
+        int count = (int) m.trainableParamCount();
         double[] analytic = new double[count];
         grads.get(0, analytic, 0, count);
         double eps = 1e-6;

@@ -305,41 +305,26 @@ public final class Conv2D implements Layer {
         boolean fused = ctx.lossFused();
         WeightPenalty penalty = new WeightPenalty(config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
         int inSize = in.size();
-        double[] xh = new double[ctx.maxBatch() * inSize];
-        double[] colsH = new double[ctx.maxBatch() * oh * ow * kv];
+        Im2col im2col = new Im2col(ih, iw, c, oh, ow, k, s, d, ph, pw);
+        boolean f32 = x instanceof Buf.F32;
+        // Built on the heap (tight, bounds-check-free loops), then copied to the native GEMM operand in bulk.
+        float[] xf = f32 ? new float[ctx.maxBatch() * inSize] : null;
+        float[] colsF = f32 ? new float[ctx.maxBatch() * oh * ow * kv] : null;
+        double[] xd = f32 ? null : new double[ctx.maxBatch() * inSize];
+        double[] colsD = f32 ? null : new double[ctx.maxBatch() * oh * ow * kv];
         return new Kernel() {
             @Override
             public void forward(int n, boolean training, long step) {
-                // cols[(b, oy, ox), (i, j, ch)] = x[b, oy*s + i*d - p, ox*s + j*d - p, ch], zero outside the image;
-                // built on the heap (tight, bounds-check-free loops), then copied to the native GEMM operand in bulk.
-                x.get(0, xh, 0, n * inSize);
-                int r = 0;
-                for (int bi = 0; bi < n; bi++) {
-                    int xb = bi * inSize;
-                    for (int oy = 0; oy < oh; oy++) {
-                        for (int ox = 0; ox < ow; ox++, r++) {
-                            int col = r * kv;
-                            for (int i = 0; i < k[0]; i++) {
-                                int yy = oy * s[0] + i * d[0] - ph;
-                                for (int j = 0; j < k[1]; j++) {
-                                    int xx = ox * s[1] + j * d[1] - pw;
-                                    if (yy >= 0 && yy < ih && xx >= 0 && xx < iw) {
-                                        int src = xb + (yy * iw + xx) * c;
-                                        for (int ch = 0; ch < c; ch++) {
-                                            colsH[col + ch] = xh[src + ch];
-                                        }
-                                    } else {
-                                        for (int ch = 0; ch < c; ch++) {
-                                            colsH[col + ch] = 0.0;
-                                        }
-                                    }
-                                    col += c;
-                                }
-                            }
-                        }
-                    }
+                int len = n * oh * ow * kv;
+                if (f32) {
+                    x.get(0, xf, 0, n * inSize);
+                    im2col.run(xf, colsF, n);
+                    cols.put(0, colsF, 0, len);
+                } else {
+                    x.get(0, xd, 0, n * inSize);
+                    im2col.run(xd, colsD, n);
+                    cols.put(0, colsD, 0, len);
                 }
-                cols.put(0, colsH, 0, r * kv);
                 int rows = n * oh * ow;
                 if (b != null) {
                     dlkit.tensor.Blas.gemm(false, false, rows, f, 1, 1, ones, 1, b, f, 0, z, f);
@@ -370,6 +355,64 @@ public final class Conv2D implements Layer {
                 return penalty.value();
             }
         };
+    }
+
+    /**
+     * cols[(b, oy, ox), (i, j, ch)] = x[b, oy*s + i*d - p, ox*s + j*d - p, ch], zero outside the image. The float
+     * and double versions are the same loop: float32 training takes the first, float64 gradient checks the second.
+     */
+    record Im2col(int ih, int iw, int c, int oh, int ow, int[] k, int[] s, int[] d, int ph, int pw) {
+        void run(float[] x, float[] cols, int n) {
+            int inSize = ih * iw * c;
+            int col = 0;
+            for (int bi = 0; bi < n; bi++) {
+                int xb = bi * inSize;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        for (int i = 0; i < k[0]; i++) {
+                            int yy = oy * s[0] + i * d[0] - ph;
+                            for (int j = 0; j < k[1]; j++, col += c) {
+                                int xx = ox * s[1] + j * d[1] - pw;
+                                boolean inside = yy >= 0 && yy < ih && xx >= 0 && xx < iw;
+                                if (c == 1) {
+                                    cols[col] = inside ? x[xb + yy * iw + xx] : 0f;
+                                } else if (inside) {
+                                    System.arraycopy(x, xb + (yy * iw + xx) * c, cols, col, c);
+                                } else {
+                                    java.util.Arrays.fill(cols, col, col + c, 0f);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        void run(double[] x, double[] cols, int n) {
+            int inSize = ih * iw * c;
+            int col = 0;
+            for (int bi = 0; bi < n; bi++) {
+                int xb = bi * inSize;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        for (int i = 0; i < k[0]; i++) {
+                            int yy = oy * s[0] + i * d[0] - ph;
+                            for (int j = 0; j < k[1]; j++, col += c) {
+                                int xx = ox * s[1] + j * d[1] - pw;
+                                boolean inside = yy >= 0 && yy < ih && xx >= 0 && xx < iw;
+                                if (c == 1) {
+                                    cols[col] = inside ? x[xb + yy * iw + xx] : 0.0;
+                                } else if (inside) {
+                                    System.arraycopy(x, xb + (yy * iw + xx) * c, cols, col, c);
+                                } else {
+                                    java.util.Arrays.fill(cols, col, col + c, 0.0);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static long[] rows(int n, long[] perSample) {

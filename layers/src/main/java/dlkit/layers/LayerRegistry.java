@@ -34,6 +34,7 @@ public final class LayerRegistry {
         register(AveragePooling2D.ENTRY);
         register(GlobalAveragePooling2D.ENTRY);
         register(GlobalMaxPooling2D.ENTRY);
+        register(BatchNormalization.ENTRY);
     }
 
     private LayerRegistry() {}

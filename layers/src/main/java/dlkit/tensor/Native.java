@@ -56,6 +56,15 @@ public final class Native {
                 setenv("OMP_WAIT_POLICY", "PASSIVE");
             }
             chosen.put("OMP_NUM_THREADS", omp);
+            // Idle OpenBLAS threads poll with sched_yield for 2^28 cycles before sleeping; between the GEMMs of a CNN
+            // step they burnt a third of the CPU time as system calls (13.5 s of 46 s; 416k sched_yield calls in 30
+            // steps) against the oneDNN threads. 2^12 cycles: the CNN step went 113 -> 97 ms, system time to 2 s.
+            String timeout = System.getenv("OPENBLAS_THREAD_TIMEOUT");
+            if (timeout == null) {
+                timeout = "12";
+                setenv("OPENBLAS_THREAD_TIMEOUT", timeout);
+            }
+            chosen.put("OPENBLAS_THREAD_TIMEOUT", timeout);
         }
         // GEMM is the one place where a second thread pays (measured ~2x on 2 cores). ND4J sets OpenBLAS' thread
         // count when its backend starts (from OMP_NUM_THREADS as the JVM saw it at launch), so start it first and
