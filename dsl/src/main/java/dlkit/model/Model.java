@@ -315,9 +315,13 @@ public class Model {
     }
 
     Plan plan(int maxBatch, boolean forTraining) {
+        return plan(maxBatch, forTraining, false);
+    }
+
+    Plan plan(int maxBatch, boolean forTraining, boolean inputGradient) {
         boolean fused = forTraining && loss != null && loss.fusesWith(layers.get(layers.size() - 1).outputActivation());
-        long key = ((long) maxBatch << 1) | (fused ? 1 : 0);
-        return plans.computeIfAbsent(key, k -> new Plan(this, maxBatch, fused));
+        long key = ((long) maxBatch << 2) | (fused ? 1 : 0) | (inputGradient ? 2 : 0);
+        return plans.computeIfAbsent(key, k -> new Plan(this, maxBatch, fused, inputGradient));
     }
 
     // ---- fit ----

@@ -19,10 +19,16 @@ final class Plan {
     final Buf input;
     final Buf output;
     final Buf outputGrad;
+    /** dL/d(model input), only when the plan was made with {@code inputGradient}; otherwise null. */
+    final @Nullable Buf inputGrad;
     final boolean fused;
     private final Kernel[] kernels;
 
     Plan(Model model, int maxBatch, boolean fused) {
+        this(model, maxBatch, fused, false);
+    }
+
+    Plan(Model model, int maxBatch, boolean fused, boolean inputGradient) {
         this.maxBatch = maxBatch;
         this.fused = fused;
         DType dtype = model.dtype();
@@ -30,7 +36,9 @@ final class Plan {
         List<Shape> shapes = model.outputShapes();
         Buf in = Buf.allocate(dtype, maxBatch * model.inputShape().size());
         Buf cur = in;
-        @Nullable Buf curGrad = null; // nothing needs dL/d(model input)
+        // Usually nothing needs dL/d(model input), and first layers skip computing it (Conv2D takes a faster path).
+        @Nullable Buf curGrad = inputGradient ? Buf.allocate(dtype, maxBatch * model.inputShape().size()) : null;
+        this.inputGrad = curGrad;
         List<Kernel> ks = new ArrayList<>();
         for (int i = 1; i < layers.size(); i++) {
             Layer layer = layers.get(i);

@@ -35,6 +35,36 @@ class ConvLayersTest {
     }
 
     @Test
+    void conv1dAndPooling1d() {
+        LayerTestKit.run(Conv1D.of(3, 3).activation(Activation.RELU), Shape.of(7, 2), new Expect(Shape.of(5, 3), 3 * 2 * 3 + 3, false));
+        LayerTestKit.run(Conv1D.of(2, 3).strides(2).padding(Padding.SAME), Shape.of(7, 2), new Expect(Shape.of(4, 2), 3 * 2 * 2 + 2, false));
+        LayerTestKit.run(Conv1D.of(2, 2).dilation(2).useBias(false), Shape.of(6, 3), new Expect(Shape.of(4, 2), 2 * 3 * 2, false));
+        LayerTestKit.run(MaxPooling1D.of(2), Shape.of(7, 3), new Expect(Shape.of(3, 3), 0, false));
+        LayerTestKit.run(MaxPooling1D.of(3).strides(1).padding(Padding.SAME), Shape.of(5, 2), new Expect(Shape.of(5, 2), 0, false));
+        LayerTestKit.run(AveragePooling1D.of(2).padding(Padding.SAME), Shape.of(5, 2), new Expect(Shape.of(3, 2), 0, false));
+        LayerTestKit.run(GlobalAveragePooling1D.of(), Shape.of(5, 3), new Expect(Shape.of(3), 0, false));
+        LayerTestKit.run(GlobalMaxPooling1D.of().keepdims(true), Shape.of(5, 3), new Expect(Shape.of(1, 3), 0, false));
+    }
+
+    @Test
+    void depthwiseAndTransposedConvolutions() {
+        LayerTestKit.run(DepthwiseConv2D.of(3).activation(Activation.TANH), Shape.of(5, 5, 2), new Expect(Shape.of(3, 3, 2), 3 * 3 * 2 + 2, false));
+        LayerTestKit.run(DepthwiseConv2D.of(2).depthMultiplier(2).strides(2, 2).padding(Padding.SAME), Shape.of(5, 4, 2),
+                new Expect(Shape.of(3, 2, 4), 2 * 2 * 2 * 2 + 4, false));
+        LayerTestKit.run(Conv2DTranspose.of(3, 3), Shape.of(3, 4, 2), new Expect(Shape.of(5, 6, 3), 3 * 3 * 3 * 2 + 3, false));
+        LayerTestKit.run(Conv2DTranspose.of(2, 3).strides(2, 2).padding(Padding.SAME).activation(Activation.RELU), Shape.of(3, 2, 2),
+                new Expect(Shape.of(6, 4, 2), 3 * 3 * 2 * 2 + 2, false));
+        LayerTestKit.run(Conv2DTranspose.of(2, 2).strides(2, 2).useBias(false), Shape.of(2, 3, 1), new Expect(Shape.of(4, 6, 2), 2 * 2 * 2, false));
+    }
+
+    @Test
+    void paddingCroppingUpsampling() {
+        LayerTestKit.run(ZeroPadding2D.of(1, 2, 0, 1), Shape.of(3, 2, 2), new Expect(Shape.of(6, 3, 2), 0, false));
+        LayerTestKit.run(Cropping2D.of(1, 0, 1, 2), Shape.of(4, 5, 2), new Expect(Shape.of(3, 2, 2), 0, false));
+        LayerTestKit.run(UpSampling2D.of(2, 3), Shape.of(2, 2, 2), new Expect(Shape.of(4, 6, 2), 0, false));
+    }
+
+    @Test
     void batchNormalization() {
         LayerTestKit.run(BatchNormalization.of(), Shape.of(3, 2, 4), new Expect(Shape.of(3, 2, 4), 4 * 4, true));
         LayerTestKit.run(BatchNormalization.of().momentum(0.5).scale(false), Shape.of(5), new Expect(Shape.of(5), 3 * 5, true));
@@ -98,5 +128,13 @@ class ConvLayersTest {
         zeroStride.putArray("strides").add(0).add(1);
         ConfigException c = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(zeroStride, "model.layers[1]"));
         assertTrue(c.getMessage().startsWith("model.layers[1].strides: expected positive integers"), c.getMessage());
+        e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(4, 3), Conv1D.of(2, 5)));
+        assertTrue(e.getMessage().contains("'conv1d'") && e.getMessage().contains("kernel_size 5") && e.getMessage().contains("[4, 3]"), e.getMessage());
+        e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(4, 3), Cropping2D.of(2, 2, 0, 0)));
+        assertTrue(e.getMessage().contains("[height, width, channels]"), e.getMessage());
+        e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(4, 3, 1), Cropping2D.of(2, 2, 0, 0)));
+        assertTrue(e.getMessage().contains("leaves nothing"), e.getMessage());
+        e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(1, 3), MaxPooling1D.of(2)));
+        assertTrue(e.getMessage().contains("leaves no output"), e.getMessage());
     }
 }

@@ -2,7 +2,6 @@ package dlkit.layers;
 
 import dlkit.ShapeException;
 import dlkit.tensor.Buf;
-import dlkit.tensor.NativeOp;
 import dlkit.tensor.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,7 +10,6 @@ import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * 2-D convolution over channels-last input {@code [height, width, channels]}, kernel {@code [kh, kw, in, filters]} as
@@ -221,59 +219,11 @@ public final class Conv2D implements Layer {
         int[] k = config.kernelSize();
         int[] s = config.strides();
         int[] d = config.dilationRate();
-        int c = in.dim(2);
-        int f = config.filters();
-        Activation act = config.activation();
-        Buf x = ctx.input();
-        Buf y = ctx.output();
-        Buf dy = ctx.outputGrad();
-        Buf z = act.backwardNeedsInput() ? ctx.scratch(out.size()) : y;
-        // conv2d_bp always writes an input gradient; the first layer gets a private one nothing reads.
-        Buf dx = ctx.inputGrad() != null ? ctx.inputGrad() : ctx.scratch(in.size());
-        Buf w = ctx.param("kernel");
-        Buf dw = ctx.grad("kernel");
-        Buf b = config.useBias() ? ctx.param("bias") : null;
-        Buf db = config.useBias() ? ctx.grad("bias") : null;
-        boolean fused = ctx.lossFused();
-        WeightPenalty penalty = new WeightPenalty(config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
         int ph = config.padding().padBefore(in.dim(0), out.dim(0), k[0], s[0], d[0]);
         int pw = config.padding().padBefore(in.dim(1), out.dim(1), k[1], s[1], d[1]);
-        // iArgs: kH, kW, sH, sW, pH, pW, dH, dW, paddingMode (0 valid, 1 same), dataFormat (1 NHWC), wFormat (0 [kH,kW,iC,oC])
-        long[] iArgs = {k[0], k[1], s[0], s[1], ph, pw, d[0], d[1], config.padding() == Padding.SAME ? 1 : 0, 1, 0};
-        long[] xs = {in.dim(0), in.dim(1), c};
-        long[] ys = {out.dim(0), out.dim(1), f};
-        INDArray wv = w.view(k[0], k[1], c, f);
-        INDArray dwv = dw.view(k[0], k[1], c, f);
-        NativeOp forwardOp = new NativeOp("conv2d", iArgs, n -> new NativeOp.Binding(
-                b != null ? new INDArray[] {x.view(rows(n, xs)), wv, b.view(f)} : new INDArray[] {x.view(rows(n, xs)), wv},
-                new INDArray[] {z.view(rows(n, ys))}));
-        NativeOp backwardOp = new NativeOp("conv2d_bp", iArgs, n -> new NativeOp.Binding(
-                b != null ? new INDArray[] {x.view(rows(n, xs)), wv, b.view(f), dy.view(rows(n, ys))} : new INDArray[] {x.view(rows(n, xs)), wv, dy.view(rows(n, ys))},
-                b != null ? new INDArray[] {dx.view(rows(n, xs)), dwv, db.view(f)} : new INDArray[] {dx.view(rows(n, xs)), dwv}));
-        int outPerSample = out.size();
-        return new Kernel() {
-            @Override
-            public void forward(int n, boolean training, long step) {
-                forwardOp.run(n);
-                if (act != Activation.LINEAR) {
-                    act.forward(z, y, n * out.dim(0) * out.dim(1), f);
-                }
-            }
-
-            @Override
-            public void backward(int n) {
-                if (!fused && act != Activation.LINEAR) {
-                    act.backward(z, y, dy, dy, n * outPerSample / f, f);
-                }
-                backwardOp.run(n);
-                penalty.addGradients();
-            }
-
-            @Override
-            public double penalty() {
-                return penalty.value();
-            }
-        };
+        long[] iArgs = NativeConv.iArgs(k, s, d, ph, pw, config.padding());
+        return NativeConv.compile(ctx, "conv2d", iArgs, new long[] {k[0], k[1], in.dim(2), config.filters()}, config.activation(),
+                config.useBias(), config.kernelRegularizer(), config.biasRegularizer());
     }
 
     private Kernel compileGemm(BuildContext ctx) {

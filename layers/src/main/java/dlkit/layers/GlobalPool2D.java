@@ -5,7 +5,10 @@ import dlkit.tensor.Buf;
 import dlkit.tensor.Shape;
 import org.jspecify.annotations.Nullable;
 
-/** The shared shape rule and kernels of GlobalAveragePooling2D and GlobalMaxPooling2D: [h, w, c] → [c]. */
+/**
+ * The shared shape rules and kernels of the global pooling layers: [h, w, c] → [c] (2-D) and [steps, c] → [c] (1-D).
+ * The kernels reduce every position of a sample, whatever its rank.
+ */
 final class GlobalPool2D {
     /** Keras' config: {@code keepdims} keeps [1, 1, c]. */
     record Config(@Nullable String name, String dataFormat, boolean keepdims) {
@@ -25,10 +28,17 @@ final class GlobalPool2D {
         return c.keepdims() ? Shape.of(1, 1, input.dim(2)) : Shape.of(input.dim(2));
     }
 
+    static Shape outputShape1d(String type, @Nullable String name, Config c, Shape input) {
+        if (input.rank() != 2) {
+            throw new ShapeException(type + " '" + name + "' expects samples shaped [steps, channels], got " + input);
+        }
+        return c.keepdims() ? Shape.of(1, input.dim(1)) : Shape.of(input.dim(1));
+    }
+
     static Kernel compile(BuildContext ctx, boolean max) {
         Shape in = ctx.inputShape();
-        int hw = in.dim(0) * in.dim(1);
-        int ch = in.dim(2);
+        int ch = in.last();
+        int hw = in.size() / ch;
         Buf x = ctx.input();
         Buf y = ctx.output();
         Buf dy = ctx.outputGrad();

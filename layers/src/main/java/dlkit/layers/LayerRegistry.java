@@ -35,6 +35,16 @@ public final class LayerRegistry {
         register(GlobalAveragePooling2D.ENTRY);
         register(GlobalMaxPooling2D.ENTRY);
         register(BatchNormalization.ENTRY);
+        register(Conv1D.ENTRY);
+        register(MaxPooling1D.ENTRY);
+        register(AveragePooling1D.ENTRY);
+        register(GlobalAveragePooling1D.ENTRY);
+        register(GlobalMaxPooling1D.ENTRY);
+        register(ZeroPadding2D.ENTRY);
+        register(Cropping2D.ENTRY);
+        register(UpSampling2D.ENTRY);
+        register(DepthwiseConv2D.ENTRY);
+        register(Conv2DTranspose.ENTRY);
     }
 
     private LayerRegistry() {}

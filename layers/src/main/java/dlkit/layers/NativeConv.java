@@ -1,0 +1,75 @@
+package dlkit.layers;
+
+import dlkit.tensor.Buf;
+import dlkit.tensor.NativeOp;
+import dlkit.tensor.Shape;
+import org.jspecify.annotations.Nullable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A libnd4j convolution op and its backprop op ({@code conv2d}, {@code depthwise_conv2d}, {@code deconv2d}; oneDNN
+ * in the shipped native build) bound to views of the planned buffers, with the layer's activation run by dlkit after
+ * the op. The ops share one argument layout and the input, weights, bias, output-gradient order.
+ */
+final class NativeConv {
+    private NativeConv() {}
+
+    /** kH, kW, sH, sW, pH, pW, dH, dW, padding mode (0 valid, 1 same), data format (1 NHWC), weight format (0: kH, kW first). */
+    static long[] iArgs(int[] k, int[] s, int[] d, int ph, int pw, Padding padding) {
+        return new long[] {k[0], k[1], s[0], s[1], ph, pw, d[0], d[1], padding == Padding.SAME ? 1 : 0, 1, 0};
+    }
+
+    static Kernel compile(BuildContext ctx, String op, long[] iArgs, long[] kernelShape, Activation act, boolean useBias,
+                          @Nullable Regularizer kernelReg, @Nullable Regularizer biasReg) {
+        Shape in = ctx.inputShape();
+        Shape out = ctx.outputShape();
+        int f = out.last();
+        Buf x = ctx.input();
+        Buf y = ctx.output();
+        Buf dy = ctx.outputGrad();
+        Buf z = act.backwardNeedsInput() ? ctx.scratch(out.size()) : y;
+        // The backprop ops always write an input gradient; the first layer gets a private one nothing reads.
+        Buf dx = ctx.inputGrad() != null ? ctx.inputGrad() : ctx.scratch(in.size());
+        Buf w = ctx.param("kernel");
+        Buf dw = ctx.grad("kernel");
+        @Nullable Buf b = useBias ? ctx.param("bias") : null;
+        @Nullable Buf db = useBias ? ctx.grad("bias") : null;
+        boolean fused = ctx.lossFused();
+        WeightPenalty penalty = new WeightPenalty(kernelReg, w, dw, biasReg, b, db);
+        long[] xs = {in.dim(0), in.dim(1), in.dim(2)};
+        long[] ys = {out.dim(0), out.dim(1), f};
+        INDArray wv = w.view(kernelShape);
+        INDArray dwv = dw.view(kernelShape);
+        NativeOp forwardOp = new NativeOp(op, iArgs, n -> new NativeOp.Binding(
+                b != null ? new INDArray[] {x.view(Conv2D.rows(n, xs)), wv, b.view(f)} : new INDArray[] {x.view(Conv2D.rows(n, xs)), wv},
+                new INDArray[] {z.view(Conv2D.rows(n, ys))}));
+        NativeOp backwardOp = new NativeOp(op + "_bp", iArgs, n -> new NativeOp.Binding(
+                b != null ? new INDArray[] {x.view(Conv2D.rows(n, xs)), wv, b.view(f), dy.view(Conv2D.rows(n, ys))}
+                        : new INDArray[] {x.view(Conv2D.rows(n, xs)), wv, dy.view(Conv2D.rows(n, ys))},
+                b != null ? new INDArray[] {dx.view(Conv2D.rows(n, xs)), dwv, db.view(f)} : new INDArray[] {dx.view(Conv2D.rows(n, xs)), dwv}));
+        int pixels = out.size() / f;
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                forwardOp.run(n);
+                if (act != Activation.LINEAR) {
+                    act.forward(z, y, n * pixels, f);
+                }
+            }
+
+            @Override
+            public void backward(int n) {
+                if (!fused && act != Activation.LINEAR) {
+                    act.backward(z, y, dy, dy, n * pixels, f);
+                }
+                backwardOp.run(n);
+                penalty.addGradients();
+            }
+
+            @Override
+            public double penalty() {
+                return penalty.value();
+            }
+        };
+    }
+}

@@ -1,0 +1,140 @@
+package dlkit.layers;
+
+import dlkit.tensor.Buf;
+import dlkit.tensor.Shape;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Repeats each pixel of a channels-last image {@code size = [rows, cols]} times (nearest-neighbour upsampling, Keras'
+ * default interpolation). The backward pass sums each block's gradients into its source pixel.
+ */
+public final class UpSampling2D implements Layer {
+    public record Config(@Nullable String name, int @NonNull [] size, @NonNull String dataFormat, @NonNull String interpolation) {
+        public Config {
+            size = Conv2D.Config.pair("size", size);
+            Window2D.checkFormat(dataFormat);
+            if (!"nearest".equals(interpolation)) {
+                throw new IllegalArgumentException("interpolation: only \"nearest\" is supported, got \"" + interpolation + "\"");
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Config c && Objects.equals(name, c.name) && Arrays.equals(size, c.size) && dataFormat.equals(c.dataFormat)
+                    && interpolation.equals(c.interpolation);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, Arrays.hashCode(size), interpolation);
+        }
+
+        @Override
+        public String toString() {
+            return "UpSampling2D.Config[name=" + name + ", size=" + Arrays.toString(size) + ", interpolation=" + interpolation + "]";
+        }
+    }
+
+    static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
+            "UpSampling2D", Config.class, new Config(null, new int[] {2, 2}, "channels_last", "nearest"), Set.of(), UpSampling2D::new);
+
+    private final Config config;
+
+    public UpSampling2D(@NonNull Config config) {
+        this.config = config;
+    }
+
+    public static @NonNull UpSampling2D of(int size) {
+        return of(size, size);
+    }
+
+    public static @NonNull UpSampling2D of(int rows, int cols) {
+        return new UpSampling2D(new Config(null, new int[] {rows, cols}, "channels_last", "nearest"));
+    }
+
+    @Override
+    public String type() {
+        return "UpSampling2D";
+    }
+
+    @Override
+    public @Nullable String name() {
+        return config.name();
+    }
+
+    @Override
+    public UpSampling2D named(String name) {
+        return new UpSampling2D(new Config(name, config.size(), config.dataFormat(), config.interpolation()));
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        Window2D.checkImage(type(), name(), input);
+        return Shape.of(input.dim(0) * config.size()[0], input.dim(1) * config.size()[1], input.dim(2));
+    }
+
+    @Override
+    public Kernel compile(BuildContext ctx) {
+        Shape in = ctx.inputShape();
+        int ih = in.dim(0);
+        int iw = in.dim(1);
+        int ch = in.dim(2);
+        int sh = config.size()[0];
+        int sw = config.size()[1];
+        int ow = iw * sw;
+        int inSize = in.size();
+        int outSize = ctx.outputShape().size();
+        Buf x = ctx.input();
+        Buf y = ctx.output();
+        Buf dy = ctx.outputGrad();
+        @Nullable Buf dx = ctx.inputGrad();
+        double[] g = dx != null ? new double[ctx.maxBatch() * outSize] : null;
+        double[] acc = dx != null ? new double[ctx.maxBatch() * inSize] : null;
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                for (int b = 0; b < n; b++) {
+                    for (int oy = 0; oy < ih * sh; oy++) {
+                        int rowIn = b * inSize + (oy / sh) * iw * ch;
+                        int rowOut = b * outSize + oy * ow * ch;
+                        for (int ox = 0; ox < ow; ox++) {
+                            y.copyFrom(x, rowIn + (ox / sw) * ch, rowOut + ox * ch, ch);
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public void backward(int n) {
+                if (dx == null) {
+                    return;
+                }
+                dy.get(0, g, 0, n * outSize);
+                Arrays.fill(acc, 0, n * inSize, 0.0);
+                for (int b = 0; b < n; b++) {
+                    for (int oy = 0; oy < ih * sh; oy++) {
+                        int rowIn = b * inSize + (oy / sh) * iw * ch;
+                        int rowOut = b * outSize + oy * ow * ch;
+                        for (int ox = 0; ox < ow; ox++) {
+                            int src = rowOut + ox * ch;
+                            int dst = rowIn + (ox / sw) * ch;
+                            for (int k = 0; k < ch; k++) {
+                                acc[dst + k] += g[src + k];
+                            }
+                        }
+                    }
+                }
+                dx.put(0, acc, 0, n * inSize);
+            }
+        };
+    }
+}
