@@ -1,5 +1,6 @@
 package dlkit.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,30 @@ class ConfigSchemaTest {
             var errors = schema.validate(Json.MAPPER.readTree(p.toFile()));
             assertTrue(errors.isEmpty(), p + ": " + errors);
         }
+    }
+
+    /** Every registered layer has a schema entry with exactly its config keys, and docs/config.md names it. */
+    @Test
+    void schemaAndDocsCoverEveryLayerAndKey() throws IOException {
+        JsonNode layers = Json.MAPPER.readTree(ROOT.resolve("docs/dlkit-run.schema.json").toFile()).at("/$defs/layer/oneOf");
+        String docs = Files.readString(ROOT.resolve("docs/config.md"));
+        java.util.Map<String, java.util.Set<String>> schemaKeys = new java.util.HashMap<>();
+        for (JsonNode entry : layers) {
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            entry.get("properties").fieldNames().forEachRemaining(keys::add);
+            keys.remove("type");
+            schemaKeys.put(entry.at("/properties/type/const").asText(), keys);
+        }
+        for (String type : dlkit.layers.LayerRegistry.types()) {
+            assertTrue(schemaKeys.containsKey(type), "schema lacks layer " + type);
+            org.junit.jupiter.api.Assertions.assertEquals(new java.util.TreeSet<>(dlkit.layers.LayerRegistry.configKeys(type)), schemaKeys.get(type),
+                    "schema keys of " + type);
+            assertTrue(docs.contains("`" + type + "`"), "docs/config.md does not document " + type);
+            for (String key : dlkit.layers.LayerRegistry.configKeys(type)) {
+                assertTrue(key.equals("name") || docs.contains("`" + key + "`"), "docs/config.md does not mention key " + key + " of " + type);
+            }
+        }
+        assertEquals(dlkit.layers.LayerRegistry.types().size(), schemaKeys.size(), "schema has layers the registry lacks: " + schemaKeys.keySet());
     }
 
     @Test

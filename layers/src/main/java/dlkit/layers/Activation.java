@@ -28,6 +28,7 @@ public enum Activation {
 
     static final double LEAKY_SLOPE = 0.2;
     private static final double INV_SQRT2 = 0.7071067811865476;
+    private static final double INV_SQRT2PI = 0.3989422804014327;
     private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     private final String jsonName;
@@ -199,6 +200,34 @@ public enum Activation {
     /** Whether backward needs the pre-activation z kept apart from the output y (all others derive f' from y). */
     public boolean backwardNeedsInput() {
         return this == GELU;
+    }
+
+    /** f(z) for one element (recurrent cells); softmax has no element-wise form. */
+    public double apply(double z) {
+        return switch (this) {
+            case LINEAR -> z;
+            case SIGMOID -> sigmoid(z);
+            case TANH -> Math.tanh(z);
+            case RELU -> Math.max(z, 0.0);
+            case LEAKY_RELU -> z > 0 ? z : LEAKY_SLOPE * z;
+            case ELU -> z > 0 ? z : Math.expm1(z);
+            case GELU -> 0.5 * z * (1 + erf(z * INV_SQRT2, true));
+            case SOFTMAX -> throw new UnsupportedOperationException("softmax is not element-wise");
+        };
+    }
+
+    /** f'(z) for one element, given z and y = f(z). */
+    public double derivative(double z, double y) {
+        return switch (this) {
+            case LINEAR -> 1;
+            case SIGMOID -> y * (1 - y);
+            case TANH -> 1 - y * y;
+            case RELU -> z > 0 ? 1 : 0;
+            case LEAKY_RELU -> z > 0 ? 1 : LEAKY_SLOPE;
+            case ELU -> z > 0 ? 1 : y + 1;
+            case GELU -> 0.5 * (1 + erf(z * INV_SQRT2, true)) + z * Math.exp(-0.5 * z * z) * INV_SQRT2PI;
+            case SOFTMAX -> throw new UnsupportedOperationException("softmax is not element-wise");
+        };
     }
 
     /** The logistic function, split by sign so exp never overflows. */

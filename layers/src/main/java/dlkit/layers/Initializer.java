@@ -66,6 +66,18 @@ public sealed interface Initializer {
         }
     }
 
+    /**
+     * Keras' {@code unit_forget_bias}: the bias initializer everywhere, then ones on the forget gate's block
+     * {@code [units, 2 * units)} of an LSTM bias. Built by the layer, never written to JSON.
+     */
+    record UnitForgetBias(Initializer base, int units) implements Initializer {
+        @Override
+        public void fill(double[] out, int[] shape, SplittableRandom rng) {
+            base.fill(out, shape, rng);
+            java.util.Arrays.fill(out, units, 2 * units, 1.0);
+        }
+    }
+
     record Constant(double value) implements Initializer {
         @Override
         public void fill(double[] out, int[] shape, SplittableRandom rng) {
@@ -167,6 +179,8 @@ public sealed interface Initializer {
                     g.writeStringField("type", "orthogonal");
                     g.writeNumberField("gain", o.gain());
                     g.writeEndObject();
+                } else {
+                    throw new IllegalStateException(init + " is built by a layer and has no JSON form");
                 }
             }
         }

@@ -45,6 +45,9 @@ public final class LayerRegistry {
         register(UpSampling2D.ENTRY);
         register(DepthwiseConv2D.ENTRY);
         register(Conv2DTranspose.ENTRY);
+        register(SimpleRNN.ENTRY);
+        register(LSTM.ENTRY);
+        register(GRU.ENTRY);
     }
 
     private LayerRegistry() {}
@@ -58,6 +61,15 @@ public final class LayerRegistry {
 
     public static synchronized @NonNull List<String> types() {
         return List.copyOf(ENTRIES.keySet());
+    }
+
+    /** The JSON keys a layer type accepts besides {@code type}, in config order (for docs and schema checks). */
+    public static synchronized @NonNull List<String> configKeys(@NonNull String type) {
+        Entry<?> entry = ENTRIES.get(type);
+        if (entry == null) {
+            throw new IllegalArgumentException("unknown layer type \"" + type + "\"");
+        }
+        return iterable(((ObjectNode) Json.MAPPER.valueToTree(entry.defaults())).fieldNames());
     }
 
     /** {@code {"type": "Dense", "name": ..., "units": ...}}: the type first, then the config's keys. */

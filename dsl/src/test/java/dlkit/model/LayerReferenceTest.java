@@ -25,19 +25,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Convolution, pooling and BatchNorm layers against PyTorch 2.13 (fixtures/torch_conv_reference.json, made by
- * fixtures/make_torch_conv_reference.py): same input and Keras-layout weights in, the same output, MSE loss, weight
+ * Convolution, pooling, BatchNorm and recurrent layers against PyTorch 2.13 (fixtures/torch_conv_reference.json and
+ * torch_rnn_reference.json, made by the scripts beside them): same input and Keras-layout weights in, the same output, MSE loss, weight
  * gradients, input gradient and (BatchNorm) moving statistics out, to 1e-9 in float64. Weight gradients come from a
  * plan without an input gradient (the first-layer im2col path where it applies), the input gradient from one with it.
  */
-class ConvReferenceTest {
+class LayerReferenceTest {
     static Stream<Arguments> cases() throws IOException {
-        try (InputStream in = ConvReferenceTest.class.getResourceAsStream("/fixtures/torch_conv_reference.json")) {
-            JsonNode root = Json.MAPPER.readTree(in);
-            List<Arguments> out = new ArrayList<>();
-            root.get("cases").forEach(c -> out.add(Arguments.of(c.get("name").asText(), c)));
-            return out.stream();
+        List<Arguments> out = new ArrayList<>();
+        for (String file : List.of("/fixtures/torch_conv_reference.json", "/fixtures/torch_rnn_reference.json")) {
+            try (InputStream in = LayerReferenceTest.class.getResourceAsStream(file)) {
+                Json.MAPPER.readTree(in).get("cases").forEach(c -> out.add(Arguments.of(c.get("name").asText(), c)));
+            }
         }
+        return out.stream();
     }
 
     @ParameterizedTest(name = "{0}")

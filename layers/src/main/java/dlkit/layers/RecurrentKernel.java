@@ -1,0 +1,380 @@
+package dlkit.layers;
+
+import dlkit.tensor.Blas;
+import dlkit.tensor.Buf;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Forward and backpropagation through time for SimpleRNN, LSTM and GRU over {@code [batch, steps, features]}.
+ *
+ * <p>The sequence is turned time-major once, so every matrix product is one GEMM into planned buffers: the input
+ * part of all gates for all steps ({@code [steps·batch, features] × kernel}), one {@code h · recurrent_kernel} per
+ * step, and after the backward sweep one GEMM each for the kernel, recurrent-kernel and input gradients. The gate
+ * arithmetic runs on heap arrays in double. Gate layouts follow Keras: LSTM {@code [i, f, c, o]}, GRU
+ * {@code [z, r, h]} with {@code reset_after} (input and recurrent biases apart), so weights exchange with Keras.
+ */
+final class RecurrentKernel implements Kernel {
+    enum Cell {
+        SIMPLE(1), LSTM(4), GRU(3);
+
+        final int gates;
+
+        Cell(int gates) {
+            this.gates = gates;
+        }
+    }
+
+    /** The settings every recurrent layer shares. */
+    record Spec(Cell cell, int units, Activation activation, Activation recurrentActivation, boolean useBias, double dropout,
+                double recurrentDropout, boolean returnSequences, boolean goBackwards, @Nullable Regularizer kernelReg,
+                @Nullable Regularizer recurrentReg, @Nullable Regularizer biasReg) {}
+
+    private final Spec spec;
+    private final int steps;
+    private final int features;
+    private final int u;
+    private final int g;
+    private final Buf x;
+    private final Buf y;
+    private final Buf dy;
+    private final @Nullable Buf dx;
+    private final Buf w;
+    private final Buf r;
+    private final @Nullable Buf bIn;
+    private final @Nullable Buf bRec;
+    private final Buf dw;
+    private final Buf dr;
+    private final @Nullable Buf dbIn;
+    private final @Nullable Buf dbRec;
+    private final WeightPenalty penalty;
+    private final WeightPenalty recurrentPenalty;
+    private final long seed;
+    // native, time-major
+    private final Buf xt;
+    private final Buf zs;
+    private final Buf hs;
+    private final Buf hm;
+    private final Buf hr;
+    private final Buf dZx;
+    private final Buf dHr;
+    private final Buf dhPrev;
+    private final Buf dXt;
+    private final Buf ones;
+    // heap
+    private final double[] xh;
+    private final double[] zx;
+    private final double[] hrStep;
+    private final double[] pre;
+    private final double[] act;
+    private final double[] hrAll;
+    private final double[] hH;
+    private final double[] cH;
+    private final double[] io;
+    private final double[] dh;
+    private final double[] dc;
+    private final double[] dzxStep;
+    private final double[] dhrStep;
+    private final double[] inMask;
+    private final double[] recMask;
+    private boolean inMasked;
+    private boolean recMasked;
+    private int lastN;
+
+    RecurrentKernel(BuildContext ctx, Spec spec) {
+        this.spec = spec;
+        this.steps = ctx.inputShape().dim(0);
+        this.features = ctx.inputShape().dim(1);
+        this.u = spec.units();
+        this.g = spec.cell().gates * u;
+        int mb = ctx.maxBatch();
+        this.x = ctx.input();
+        this.y = ctx.output();
+        this.dy = ctx.outputGrad();
+        this.dx = ctx.inputGrad();
+        this.w = ctx.param("kernel");
+        this.r = ctx.param("recurrent_kernel");
+        this.dw = ctx.grad("kernel");
+        this.dr = ctx.grad("recurrent_kernel");
+        Buf b = spec.useBias() ? ctx.param("bias") : null;
+        Buf db = spec.useBias() ? ctx.grad("bias") : null;
+        boolean split = spec.cell() == Cell.GRU;
+        this.bIn = b == null ? null : split ? b.slice(0, g) : b;
+        this.bRec = b != null && split ? b.slice(g, g) : null;
+        this.dbIn = db == null ? null : split ? db.slice(0, g) : db;
+        this.dbRec = db != null && split ? db.slice(g, g) : null;
+        this.penalty = new WeightPenalty(spec.kernelReg(), w, dw, spec.biasReg(), b, db);
+        this.recurrentPenalty = new WeightPenalty(spec.recurrentReg(), r, dr, null, null, null);
+        this.seed = ctx.seed();
+        int rows = steps * mb;
+        this.xt = ctx.scratch(steps * features);
+        this.zs = ctx.scratch(steps * g);
+        this.hs = ctx.scratch((steps + 1) * u);
+        this.hm = spec.recurrentDropout() > 0 ? ctx.scratch((steps + 1) * u) : hs;
+        this.hr = ctx.scratch(g);
+        this.dZx = ctx.scratch(steps * g);
+        this.dHr = split ? ctx.scratch(steps * g) : dZx;
+        this.dhPrev = ctx.scratch(u);
+        this.dXt = dx != null ? ctx.scratch(steps * features) : null;
+        this.ones = ctx.ones(rows);
+        this.xh = new double[rows * features];
+        this.zx = new double[rows * g];
+        this.hrStep = new double[mb * g];
+        this.pre = new double[rows * g];
+        this.act = new double[rows * g];
+        this.hrAll = split ? new double[rows * g] : null;
+        this.hH = new double[(steps + 1) * mb * u];
+        this.cH = spec.cell() == Cell.LSTM ? new double[(steps + 1) * mb * u] : null;
+        this.io = new double[Math.max(mb * ctx.outputShape().size(), mb * steps * features)];
+        this.dh = new double[mb * u];
+        this.dc = new double[mb * u];
+        this.dzxStep = new double[mb * g];
+        this.dhrStep = new double[mb * g];
+        this.inMask = new double[mb * features];
+        this.recMask = new double[mb * u];
+    }
+
+    /** Keras' RNN dropout: one mask per sequence (the same at every step), inverted scaling. */
+    private static boolean mask(double[] m, int len, double rate, boolean training, long seed) {
+        if (!training || rate <= 0) {
+            return false;
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        double keep = 1 / (1 - rate);
+        for (int i = 0; i < len; i++) {
+            m[i] = rng.nextDouble() >= rate ? keep : 0;
+        }
+        return true;
+    }
+
+    @Override
+    public void forward(int n, boolean training, long step) {
+        lastN = n;
+        int rows = steps * n;
+        inMasked = mask(inMask, n * features, spec.dropout(), training, seed * 0x9E3779B97F4A7C15L + step);
+        recMasked = mask(recMask, n * u, spec.recurrentDropout(), training, seed * 0xC2B2AE3D27D4EB4FL + step);
+        // x [n, T, F] → xt [T, n, F] (reversed in time for go_backwards), input dropout applied
+        x.get(0, io, 0, n * steps * features);
+        for (int b = 0; b < n; b++) {
+            for (int t = 0; t < steps; t++) {
+                int src = (b * steps + (spec.goBackwards() ? steps - 1 - t : t)) * features;
+                int dst = (t * n + b) * features;
+                for (int k = 0; k < features; k++) {
+                    xh[dst + k] = inMasked ? io[src + k] * inMask[b * features + k] : io[src + k];
+                }
+            }
+        }
+        xt.put(0, xh, 0, rows * features);
+        if (bIn != null) {
+            Blas.gemm(false, false, rows, g, 1, 1, ones, 1, bIn, g, 0, zs, g);
+            Blas.gemm(false, false, rows, g, features, 1, xt, features, w, g, 1, zs, g);
+        } else {
+            Blas.gemm(false, false, rows, g, features, 1, xt, features, w, g, 0, zs, g);
+        }
+        zs.get(0, zx, 0, rows * g);
+        Arrays.fill(hH, 0, n * u, 0.0);
+        hs.fill(0, n * u);
+        if (hm != hs) {
+            hm.fill(0, n * u);
+        }
+        if (cH != null) {
+            Arrays.fill(cH, 0, n * u, 0.0);
+        }
+        for (int t = 0; t < steps; t++) {
+            Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 0, hr, g);
+            if (bRec != null) {
+                Blas.gemm(false, false, n, g, 1, 1, ones, 1, bRec, g, 1, hr, g);
+            }
+            hr.get(0, hrStep, 0, n * g);
+            cellForward(t, n);
+            hs.put((t + 1) * n * u, hH, (t + 1) * n * u, n * u);
+            if (hm != hs) {
+                int base = (t + 1) * n * u;
+                for (int i = 0; i < n * u; i++) {
+                    io[i] = recMasked ? hH[base + i] * recMask[i] : hH[base + i];
+                }
+                hm.put(base, io, 0, n * u);
+            }
+        }
+        // outputs in processing order, batch-major
+        if (spec.returnSequences()) {
+            for (int b = 0; b < n; b++) {
+                for (int t = 0; t < steps; t++) {
+                    System.arraycopy(hH, ((t + 1) * n + b) * u, io, (b * steps + t) * u, u);
+                }
+            }
+            y.put(0, io, 0, n * steps * u);
+        } else {
+            y.put(0, hH, steps * n * u, n * u);
+        }
+    }
+
+    private void cellForward(int t, int n) {
+        Activation f = spec.activation();
+        Activation ra = spec.recurrentActivation();
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            for (int j = 0; j < u; j++) {
+                switch (spec.cell()) {
+                    case SIMPLE -> {
+                        double z = zx[zb + j] + hrStep[sb + j];
+                        double h = f.apply(z);
+                        pre[zb + j] = z;
+                        act[zb + j] = h;
+                        hH[hn + b * u + j] = h;
+                    }
+                    case LSTM -> {
+                        double zi = zx[zb + j] + hrStep[sb + j];
+                        double zf = zx[zb + u + j] + hrStep[sb + u + j];
+                        double zg = zx[zb + 2 * u + j] + hrStep[sb + 2 * u + j];
+                        double zo = zx[zb + 3 * u + j] + hrStep[sb + 3 * u + j];
+                        double i = ra.apply(zi);
+                        double fg = ra.apply(zf);
+                        double gg = f.apply(zg);
+                        double o = ra.apply(zo);
+                        double c = fg * cH[hp + b * u + j] + i * gg;
+                        cH[hn + b * u + j] = c;
+                        hH[hn + b * u + j] = o * f.apply(c);
+                        pre[zb + j] = zi;
+                        pre[zb + u + j] = zf;
+                        pre[zb + 2 * u + j] = zg;
+                        pre[zb + 3 * u + j] = zo;
+                        act[zb + j] = i;
+                        act[zb + u + j] = fg;
+                        act[zb + 2 * u + j] = gg;
+                        act[zb + 3 * u + j] = o;
+                    }
+                    case GRU -> {
+                        double zz = zx[zb + j] + hrStep[sb + j];
+                        double zr = zx[zb + u + j] + hrStep[sb + u + j];
+                        double z = ra.apply(zz);
+                        double rr = ra.apply(zr);
+                        double recH = hrStep[sb + 2 * u + j];
+                        double zh = zx[zb + 2 * u + j] + rr * recH;
+                        double hh = f.apply(zh);
+                        hH[hn + b * u + j] = z * hH[hp + b * u + j] + (1 - z) * hh;
+                        pre[zb + j] = zz;
+                        pre[zb + u + j] = zr;
+                        pre[zb + 2 * u + j] = zh;
+                        act[zb + j] = z;
+                        act[zb + u + j] = rr;
+                        act[zb + 2 * u + j] = hh;
+                        hrAll[zb + 2 * u + j] = recH;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backward(int n) {
+        int rows = steps * n;
+        Activation f = spec.activation();
+        Activation ra = spec.recurrentActivation();
+        dy.get(0, io, 0, n * (spec.returnSequences() ? steps * u : u));
+        Arrays.fill(dh, 0, n * u, 0.0);
+        Arrays.fill(dc, 0, n * u, 0.0);
+        for (int t = steps - 1; t >= 0; t--) {
+            for (int b = 0; b < n; b++) {
+                int src = spec.returnSequences() ? (b * steps + t) * u : t == steps - 1 ? b * u : -1;
+                if (src >= 0) {
+                    for (int j = 0; j < u; j++) {
+                        dh[b * u + j] += io[src + j];
+                    }
+                }
+            }
+            int hp = t * n * u;
+            int hn = (t + 1) * n * u;
+            for (int b = 0; b < n; b++) {
+                int zb = (t * n + b) * g;
+                int sb = b * g;
+                for (int j = 0; j < u; j++) {
+                    double d = dh[b * u + j];
+                    switch (spec.cell()) {
+                        case SIMPLE -> {
+                            double dz = d * f.derivative(pre[zb + j], act[zb + j]);
+                            dzxStep[sb + j] = dz;
+                            dh[b * u + j] = 0;
+                        }
+                        case LSTM -> {
+                            double i = act[zb + j];
+                            double fg = act[zb + u + j];
+                            double gg = act[zb + 2 * u + j];
+                            double o = act[zb + 3 * u + j];
+                            double c = cH[hn + b * u + j];
+                            double tc = f.apply(c);
+                            double dcc = dc[b * u + j] + d * o * f.derivative(c, tc);
+                            dzxStep[sb + j] = dcc * gg * ra.derivative(pre[zb + j], i);
+                            dzxStep[sb + u + j] = dcc * cH[hp + b * u + j] * ra.derivative(pre[zb + u + j], fg);
+                            dzxStep[sb + 2 * u + j] = dcc * i * f.derivative(pre[zb + 2 * u + j], gg);
+                            dzxStep[sb + 3 * u + j] = d * tc * ra.derivative(pre[zb + 3 * u + j], o);
+                            dc[b * u + j] = dcc * fg;
+                            dh[b * u + j] = 0;
+                        }
+                        case GRU -> {
+                            double z = act[zb + j];
+                            double rr = act[zb + u + j];
+                            double hh = act[zb + 2 * u + j];
+                            double hPrev = hH[hp + b * u + j];
+                            double dzh = d * (1 - z) * f.derivative(pre[zb + 2 * u + j], hh);
+                            double dz = d * (hPrev - hh) * ra.derivative(pre[zb + j], z);
+                            double dr = dzh * hrAll[zb + 2 * u + j] * ra.derivative(pre[zb + u + j], rr);
+                            dzxStep[sb + j] = dz;
+                            dzxStep[sb + u + j] = dr;
+                            dzxStep[sb + 2 * u + j] = dzh;
+                            dhrStep[sb + j] = dz;
+                            dhrStep[sb + u + j] = dr;
+                            dhrStep[sb + 2 * u + j] = dzh * rr;
+                            dh[b * u + j] = d * z; // the direct path h_t = z·h_{t-1} + ...
+                        }
+                    }
+                }
+            }
+            dZx.put(t * n * g, dzxStep, 0, n * g);
+            if (dHr != dZx) {
+                dHr.put(t * n * g, dhrStep, 0, n * g);
+            }
+            if (t > 0) {
+                Blas.gemm(false, true, n, u, g, 1, dHr.slice(t * n * g, n * g), g, r, g, 0, dhPrev, u);
+                dhPrev.get(0, dzxStep, 0, n * u);
+                for (int i = 0; i < n * u; i++) {
+                    dh[i] += recMasked ? dzxStep[i] * recMask[i] : dzxStep[i];
+                }
+            }
+        }
+        Blas.gemm(true, false, u, g, rows, 1, hm, u, dHr, g, 0, dr, g);
+        Blas.gemm(true, false, features, g, rows, 1, xt, features, dZx, g, 0, dw, g);
+        if (dbIn != null) {
+            Blas.gemvT(rows, g, 1, dZx, g, ones, 0, dbIn);
+        }
+        if (dbRec != null) {
+            Blas.gemvT(rows, g, 1, dHr, g, ones, 0, dbRec);
+        }
+        penalty.addGradients();
+        recurrentPenalty.addGradients();
+        if (dx == null) {
+            return;
+        }
+        Blas.gemm(false, true, rows, features, g, 1, dZx, g, w, g, 0, dXt, features);
+        dXt.get(0, xh, 0, rows * features);
+        for (int b = 0; b < n; b++) {
+            for (int t = 0; t < steps; t++) {
+                int dst = (b * steps + (spec.goBackwards() ? steps - 1 - t : t)) * features;
+                int src = (t * n + b) * features;
+                for (int k = 0; k < features; k++) {
+                    io[dst + k] = inMasked ? xh[src + k] * inMask[b * features + k] : xh[src + k];
+                }
+            }
+        }
+        dx.put(0, io, 0, n * steps * features);
+    }
+
+    @Override
+    public double penalty() {
+        return penalty.value() + recurrentPenalty.value();
+    }
+}

@@ -1,0 +1,192 @@
+package dlkit.layers;
+
+import dlkit.ShapeException;
+import dlkit.tensor.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Fully connected recurrence {@code h = activation(x·W + h_prev·R + b)}.
+ * Input {@code [steps, features]}; output {@code [units]}, or {@code [steps, units]} with {@code return_sequences}.
+ * Weights {@code kernel [features, units]}, {@code recurrent_kernel [units, units]}, {@code bias [units]}. Forward and backpropagation through time run in {@link RecurrentKernel}.
+ */
+public final class SimpleRNN implements Layer {
+    public record Config(
+            @Nullable String name,
+            int units,
+            @NonNull Activation activation,
+            boolean useBias,
+            @NonNull Initializer kernelInitializer,
+            @NonNull Initializer recurrentInitializer,
+            @NonNull Initializer biasInitializer,
+            @Nullable Regularizer kernelRegularizer,
+            @Nullable Regularizer recurrentRegularizer,
+            @Nullable Regularizer biasRegularizer,
+            double dropout,
+            double recurrentDropout,
+            boolean returnSequences,
+            boolean returnState,
+            boolean goBackwards,
+            boolean stateful,
+            boolean unroll) {
+        public Config {
+            if (units <= 0) {
+                throw new IllegalArgumentException("units: expected a positive integer, got " + units);
+            }
+            if (activation == null || activation == Activation.SOFTMAX) {
+                throw new IllegalArgumentException("activation: expected an element-wise activation such as \"tanh\", got " + activation);
+            }
+            if (!(dropout >= 0 && dropout < 1) || !(recurrentDropout >= 0 && recurrentDropout < 1)) {
+                throw new IllegalArgumentException("dropout and recurrent_dropout: expected rates in [0, 1), got " + dropout + " and " + recurrentDropout);
+            }
+            if (returnState) {
+                throw new IllegalArgumentException("return_state: the extra state outputs need a multi-output (functional) model, which dlkit does not have yet; use return_state false");
+            }
+            if (stateful) {
+                throw new IllegalArgumentException("stateful: carrying state across batches is not supported yet; use stateful false");
+            }
+            Objects.requireNonNull(kernelInitializer, "kernel_initializer");
+            Objects.requireNonNull(recurrentInitializer, "recurrent_initializer");
+            Objects.requireNonNull(biasInitializer, "bias_initializer");
+        }
+    }
+
+    static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
+            "SimpleRNN", Config.class, defaults(1), Set.of("units"), SimpleRNN::new);
+
+    private final Config config;
+
+    public SimpleRNN(@NonNull Config config) {
+        this.config = config;
+    }
+
+    /** Keras defaults: tanh, bias, Glorot-uniform kernel, orthogonal recurrent kernel, last output only. */
+    public static @NonNull SimpleRNN of(int units) {
+        return new SimpleRNN(defaults(units));
+    }
+
+    private static Config defaults(int units) {
+        return new Config(null, units, Activation.TANH, true, Initializer.GLOROT_UNIFORM, Initializer.ORTHOGONAL, Initializer.ZEROS,
+                null, null, null, 0, 0, false, false, false, false, false);
+    }
+
+    private SimpleRNN with(java.util.function.UnaryOperator<Object[]> change) {
+        Object[] v = new Object[Config.class.getRecordComponents().length];
+        try {
+            var comps = Config.class.getRecordComponents();
+            for (int i = 0; i < comps.length; i++) {
+                v[i] = comps[i].getAccessor().invoke(config);
+            }
+            change.apply(v);
+            Class<?>[] types = java.util.Arrays.stream(comps).map(java.lang.reflect.RecordComponent::getType).toArray(Class<?>[]::new);
+            return new SimpleRNN(Config.class.getDeclaredConstructor(types).newInstance(v));
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int index(String component) {
+        var comps = Config.class.getRecordComponents();
+        for (int i = 0; i < comps.length; i++) {
+            if (comps[i].getName().equals(component)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException(component);
+    }
+
+    private SimpleRNN set(String component, Object value) {
+        int i = index(component);
+        return with(v -> {
+            v[i] = value;
+            return v;
+        });
+    }
+
+    public @NonNull SimpleRNN returnSequences(boolean on) {
+        return set("returnSequences", on);
+    }
+
+    public @NonNull SimpleRNN goBackwards(boolean on) {
+        return set("goBackwards", on);
+    }
+
+    public @NonNull SimpleRNN activation(@NonNull Activation activation) {
+        return set("activation", activation);
+    }
+
+    public @NonNull SimpleRNN useBias(boolean on) {
+        return set("useBias", on);
+    }
+
+    public @NonNull SimpleRNN dropout(double rate) {
+        return set("dropout", rate);
+    }
+
+    public @NonNull SimpleRNN recurrentDropout(double rate) {
+        return set("recurrentDropout", rate);
+    }
+
+    public @NonNull SimpleRNN kernelRegularizer(@Nullable Regularizer reg) {
+        return set("kernelRegularizer", reg);
+    }
+
+    public @NonNull SimpleRNN recurrentRegularizer(@Nullable Regularizer reg) {
+        return set("recurrentRegularizer", reg);
+    }
+
+    @Override
+    public SimpleRNN named(String name) {
+        return set("name", name);
+    }
+
+    @Override
+    public String type() {
+        return "SimpleRNN";
+    }
+
+    @Override
+    public @Nullable String name() {
+        return config.name();
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if (input.rank() != 2) {
+            throw new ShapeException("SimpleRNN '" + name() + "' expects samples shaped [steps, features], got " + input
+                    + (input.rank() == 1 ? "; add a feature axis with Reshape (e.g. [steps, 1]) or use Embedding for token ids" : "")
+                    + (input.rank() == 3 ? "; for images, Reshape [rows, columns, 1] to [rows, columns] to read rows as steps" : ""));
+        }
+        return config.returnSequences() ? Shape.of(input.dim(0), config.units()) : Shape.of(config.units());
+    }
+
+    @Override
+    public List<ParamSpec> params(Shape input) {
+        int g = 1 * config.units();
+        List<ParamSpec> p = new ArrayList<>();
+        p.add(new ParamSpec("kernel", new int[] {input.dim(1), g}, config.kernelInitializer(), config.kernelRegularizer()));
+        p.add(new ParamSpec("recurrent_kernel", new int[] {config.units(), g}, config.recurrentInitializer(), config.recurrentRegularizer()));
+        if (config.useBias()) {
+            p.add(new ParamSpec("bias", new int[] {g}, config.biasInitializer(), config.biasRegularizer()));
+        }
+        return p;
+    }
+
+    @Override
+    public Kernel compile(BuildContext ctx) {
+        return new RecurrentKernel(ctx, new RecurrentKernel.Spec(RecurrentKernel.Cell.SIMPLE, config.units(), config.activation(),
+                Activation.LINEAR, config.useBias(), config.dropout(), config.recurrentDropout(), config.returnSequences(), config.goBackwards(),
+                config.kernelRegularizer(), config.recurrentRegularizer(), config.biasRegularizer()));
+    }
+}
