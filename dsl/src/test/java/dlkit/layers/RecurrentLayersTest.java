@@ -34,6 +34,38 @@ class RecurrentLayersTest {
     }
 
     @Test
+    void embeddingFeedsAnLstmAndChecksIds() {
+        LayerTestKit.roundTrip(Embedding.of(7, 3));
+        var m = new dlkit.model.Sequential("emb", java.util.List.of(Input.of(5), Embedding.of(7, 3).embeddingsRegularizer(Regularizer.l2(0.01)),
+                LSTM.of(2), Dense.of(2).activation(Activation.SOFTMAX)), dlkit.tensor.DType.FLOAT64);
+        m.compile(dlkit.optim.Sgd.of(), dlkit.loss.Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+        m.initialize(2);
+        double[] ids = {0, 3, 6, 6, 1, 2, 2, 5, 0, 4, 1, 1, 1, 3, 6};
+        double loss = m.computeGradients(org.nd4j.linalg.factory.Nd4j.create(ids, new long[] {3, 5}), org.nd4j.linalg.factory.Nd4j.create(new double[] {0, 1, 1}, new long[] {3}));
+        assertTrue(loss > 0);
+        double[] grad = m.getGradients().get("embedding.embeddings").data().asDouble();
+        // finite differences on every embedding weight, through the LSTM
+        var w = m.getWeights();
+        double[] e = w.get("embedding.embeddings").data().asDouble();
+        for (int i = 0; i < e.length; i++) {
+            double[] up = e.clone();
+            up[i] += 1e-6;
+            double[] down = e.clone();
+            down[i] -= 1e-6;
+            w.put("embedding.embeddings", org.nd4j.linalg.factory.Nd4j.create(up, new long[] {7, 3}));
+            m.setWeights(w);
+            double lu = m.computeGradients(org.nd4j.linalg.factory.Nd4j.create(ids, new long[] {3, 5}), org.nd4j.linalg.factory.Nd4j.create(new double[] {0, 1, 1}, new long[] {3}));
+            w.put("embedding.embeddings", org.nd4j.linalg.factory.Nd4j.create(down, new long[] {7, 3}));
+            m.setWeights(w);
+            double ld = m.computeGradients(org.nd4j.linalg.factory.Nd4j.create(ids, new long[] {3, 5}), org.nd4j.linalg.factory.Nd4j.create(new double[] {0, 1, 1}, new long[] {3}));
+            double numeric = (lu - ld) / 2e-6;
+            org.junit.jupiter.api.Assertions.assertEquals(numeric, grad[i], 1e-7 + 1e-5 * Math.abs(numeric), "embeddings[" + i + "]");
+        }
+        dlkit.DlkitException bad = assertThrows(dlkit.DlkitException.class, () -> m.predict(org.nd4j.linalg.factory.Nd4j.create(new double[] {0, 1, 7, 2, 3}, new long[] {1, 5})));
+        assertTrue(bad.getMessage().contains("'embedding'") && bad.getMessage().contains("token id 7.0") && bad.getMessage().contains("step 2"), bad.getMessage());
+    }
+
+    @Test
     void badInputNamesLayerAndShape() {
         ShapeException e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(28), LSTM.of(8)));
         assertTrue(e.getMessage().contains("'lstm'") && e.getMessage().contains("[steps, features]") && e.getMessage().contains("[28]"), e.getMessage());

@@ -56,7 +56,7 @@ public final class LayerTestKit {
         gradientCheck(m, plan, x, y, n, rows);
     }
 
-    static double[] forward(Plan plan, double[] x, int n, boolean training, int outSize) {
+    public static double[] forward(Plan plan, double[] x, int n, boolean training, int outSize) {
         plan.input.put(0, x, 0, x.length);
         plan.forward(n, training, 7);
         double[] out = new double[n * outSize];
@@ -98,7 +98,7 @@ public final class LayerTestKit {
         return m.loss().compute(plan.output, y, rows, m.outputShape().last(), null, false) + plan.penalty();
     }
 
-    static void roundTrip(Layer layer) {
+    public static void roundTrip(Layer layer) {
         Layer named = layer.named("round_trip");
         ObjectNode json = LayerRegistry.toJson(named);
         Layer back = LayerRegistry.fromJson(json, "layer");

@@ -30,7 +30,14 @@ public sealed interface Initializer {
     Initializer ONES = new Named("ones");
     Initializer ORTHOGONAL = new Orthogonal(1.0);
 
-    List<String> NAMES = List.of("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "zeros", "ones", "constant", "orthogonal");
+    /** Keras' "uniform" (RandomUniform), the default for Embedding: U(-0.05, 0.05). */
+    Initializer UNIFORM = new Uniform(-0.05, 0.05);
+
+    List<String> NAMES = List.of("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "zeros", "ones", "constant", "orthogonal", "uniform");
+
+    static @NonNull Initializer uniform(double minval, double maxval) {
+        return new Uniform(minval, maxval);
+    }
 
     static @NonNull Initializer constant(double value) {
         return new Constant(value);
@@ -75,6 +82,21 @@ public sealed interface Initializer {
         public void fill(double[] out, int[] shape, SplittableRandom rng) {
             base.fill(out, shape, rng);
             java.util.Arrays.fill(out, units, 2 * units, 1.0);
+        }
+    }
+
+    record Uniform(double minval, double maxval) implements Initializer {
+        public Uniform {
+            if (!(minval <= maxval)) {
+                throw new IllegalArgumentException("uniform initializer: expected minval <= maxval, got " + minval + " and " + maxval);
+            }
+        }
+
+        @Override
+        public void fill(double[] out, int[] shape, SplittableRandom rng) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = minval + rng.nextDouble() * (maxval - minval);
+            }
         }
     }
 
@@ -179,6 +201,12 @@ public sealed interface Initializer {
                     g.writeStringField("type", "orthogonal");
                     g.writeNumberField("gain", o.gain());
                     g.writeEndObject();
+                } else if (init instanceof Uniform u) {
+                    g.writeStartObject();
+                    g.writeStringField("type", "uniform");
+                    g.writeNumberField("minval", u.minval());
+                    g.writeNumberField("maxval", u.maxval());
+                    g.writeEndObject();
                 } else {
                     throw new IllegalStateException(init + " is built by a layer and has no JSON form");
                 }
@@ -198,6 +226,7 @@ public sealed interface Initializer {
                     return switch (name) {
                         case "constant" -> new Constant(0);
                         case "orthogonal" -> ORTHOGONAL;
+                        case "uniform", "random_uniform" -> UNIFORM;
                         default -> new Named(name);
                     };
                 }
@@ -207,7 +236,8 @@ public sealed interface Initializer {
                 String type = node.get("type").asText();
                 for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                     String f = it.next();
-                    boolean known = f.equals("type") || (type.equals("constant") && f.equals("value")) || (type.equals("orthogonal") && f.equals("gain"));
+                    boolean known = f.equals("type") || (type.equals("constant") && f.equals("value")) || (type.equals("orthogonal") && f.equals("gain"))
+                            || (type.equals("uniform") && (f.equals("minval") || f.equals("maxval")));
                     if (!known) {
                         throw new IllegalArgumentException("unknown key \"" + f + "\" in initializer \"" + type + "\"");
                     }
@@ -215,6 +245,7 @@ public sealed interface Initializer {
                 return switch (type) {
                     case "constant" -> new Constant(node.path("value").asDouble(0));
                     case "orthogonal" -> new Orthogonal(node.path("gain").asDouble(1));
+                    case "uniform" -> new Uniform(node.path("minval").asDouble(-0.05), node.path("maxval").asDouble(0.05));
                     default -> new Named(type);
                 };
             }

@@ -48,6 +48,7 @@ public final class LayerRegistry {
         register(SimpleRNN.ENTRY);
         register(LSTM.ENTRY);
         register(GRU.ENTRY);
+        register(Embedding.ENTRY);
     }
 
     private LayerRegistry() {}

@@ -71,6 +71,7 @@ final class RecurrentKernel implements Kernel {
     private final double[] hrAll;
     private final double[] hH;
     private final double[] cH;
+    private final double[] tcH;
     private final double[] io;
     private final double[] dh;
     private final double[] dc;
@@ -80,7 +81,6 @@ final class RecurrentKernel implements Kernel {
     private final double[] recMask;
     private boolean inMasked;
     private boolean recMasked;
-    private int lastN;
 
     RecurrentKernel(BuildContext ctx, Spec spec) {
         this.spec = spec;
@@ -126,6 +126,7 @@ final class RecurrentKernel implements Kernel {
         this.hrAll = split ? new double[rows * g] : null;
         this.hH = new double[(steps + 1) * mb * u];
         this.cH = spec.cell() == Cell.LSTM ? new double[(steps + 1) * mb * u] : null;
+        this.tcH = spec.cell() == Cell.LSTM ? new double[(steps + 1) * mb * u] : null;
         this.io = new double[Math.max(mb * ctx.outputShape().size(), mb * steps * features)];
         this.dh = new double[mb * u];
         this.dc = new double[mb * u];
@@ -150,7 +151,6 @@ final class RecurrentKernel implements Kernel {
 
     @Override
     public void forward(int n, boolean training, long step) {
-        lastN = n;
         int rows = steps * n;
         inMasked = mask(inMask, n * features, spec.dropout(), training, seed * 0x9E3779B97F4A7C15L + step);
         recMasked = mask(recMask, n * u, spec.recurrentDropout(), training, seed * 0xC2B2AE3D27D4EB4FL + step);
@@ -211,6 +211,55 @@ final class RecurrentKernel implements Kernel {
     }
 
     private void cellForward(int t, int n) {
+        switch (spec.cell()) {
+            case SIMPLE -> simpleForward(t, n);
+            case LSTM -> lstmForward(t, n);
+            case GRU -> gruForward(t, n);
+        }
+    }
+
+    private void simpleForward(int t, int n) {
+        Activation f = spec.activation();
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            for (int j = 0; j < u; j++) {
+                double z = zx[zb + j] + hrStep[sb + j];
+                double h = f.apply(z);
+                pre[zb + j] = z;
+                act[zb + j] = h;
+                hH[hn + b * u + j] = h;
+            }
+        }
+    }
+
+    private void lstmForward(int t, int n) {
+        Activation f = spec.activation();
+        Activation ra = spec.recurrentActivation();
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            for (int k = 0; k < g; k++) {
+                pre[zb + k] = zx[zb + k] + hrStep[sb + k];
+            }
+            for (int k = 0; k < g; k++) {
+                boolean cellInput = k >= 2 * u && k < 3 * u;
+                act[zb + k] = cellInput ? f.apply(pre[zb + k]) : ra.apply(pre[zb + k]);
+            }
+            for (int j = 0; j < u; j++) {
+                double c = act[zb + u + j] * cH[hp + b * u + j] + act[zb + j] * act[zb + 2 * u + j];
+                double tc = f.apply(c);
+                cH[hn + b * u + j] = c;
+                tcH[hn + b * u + j] = tc;
+                hH[hn + b * u + j] = act[zb + 3 * u + j] * tc;
+            }
+        }
+    }
+
+    private void gruForward(int t, int n) {
         Activation f = spec.activation();
         Activation ra = spec.recurrentActivation();
         int hp = t * n * u;
@@ -219,53 +268,21 @@ final class RecurrentKernel implements Kernel {
             int zb = (t * n + b) * g;
             int sb = b * g;
             for (int j = 0; j < u; j++) {
-                switch (spec.cell()) {
-                    case SIMPLE -> {
-                        double z = zx[zb + j] + hrStep[sb + j];
-                        double h = f.apply(z);
-                        pre[zb + j] = z;
-                        act[zb + j] = h;
-                        hH[hn + b * u + j] = h;
-                    }
-                    case LSTM -> {
-                        double zi = zx[zb + j] + hrStep[sb + j];
-                        double zf = zx[zb + u + j] + hrStep[sb + u + j];
-                        double zg = zx[zb + 2 * u + j] + hrStep[sb + 2 * u + j];
-                        double zo = zx[zb + 3 * u + j] + hrStep[sb + 3 * u + j];
-                        double i = ra.apply(zi);
-                        double fg = ra.apply(zf);
-                        double gg = f.apply(zg);
-                        double o = ra.apply(zo);
-                        double c = fg * cH[hp + b * u + j] + i * gg;
-                        cH[hn + b * u + j] = c;
-                        hH[hn + b * u + j] = o * f.apply(c);
-                        pre[zb + j] = zi;
-                        pre[zb + u + j] = zf;
-                        pre[zb + 2 * u + j] = zg;
-                        pre[zb + 3 * u + j] = zo;
-                        act[zb + j] = i;
-                        act[zb + u + j] = fg;
-                        act[zb + 2 * u + j] = gg;
-                        act[zb + 3 * u + j] = o;
-                    }
-                    case GRU -> {
-                        double zz = zx[zb + j] + hrStep[sb + j];
-                        double zr = zx[zb + u + j] + hrStep[sb + u + j];
-                        double z = ra.apply(zz);
-                        double rr = ra.apply(zr);
-                        double recH = hrStep[sb + 2 * u + j];
-                        double zh = zx[zb + 2 * u + j] + rr * recH;
-                        double hh = f.apply(zh);
-                        hH[hn + b * u + j] = z * hH[hp + b * u + j] + (1 - z) * hh;
-                        pre[zb + j] = zz;
-                        pre[zb + u + j] = zr;
-                        pre[zb + 2 * u + j] = zh;
-                        act[zb + j] = z;
-                        act[zb + u + j] = rr;
-                        act[zb + 2 * u + j] = hh;
-                        hrAll[zb + 2 * u + j] = recH;
-                    }
-                }
+                double zz = zx[zb + j] + hrStep[sb + j];
+                double zr = zx[zb + u + j] + hrStep[sb + u + j];
+                double z = ra.apply(zz);
+                double rr = ra.apply(zr);
+                double recH = hrStep[sb + 2 * u + j];
+                double zh = zx[zb + 2 * u + j] + rr * recH;
+                double hh = f.apply(zh);
+                hH[hn + b * u + j] = z * hH[hp + b * u + j] + (1 - z) * hh;
+                pre[zb + j] = zz;
+                pre[zb + u + j] = zr;
+                pre[zb + 2 * u + j] = zh;
+                act[zb + j] = z;
+                act[zb + u + j] = rr;
+                act[zb + 2 * u + j] = hh;
+                hrAll[zb + 2 * u + j] = recH;
             }
         }
     }
@@ -306,7 +323,7 @@ final class RecurrentKernel implements Kernel {
                             double gg = act[zb + 2 * u + j];
                             double o = act[zb + 3 * u + j];
                             double c = cH[hn + b * u + j];
-                            double tc = f.apply(c);
+                            double tc = tcH[hn + b * u + j];
                             double dcc = dc[b * u + j] + d * o * f.derivative(c, tc);
                             dzxStep[sb + j] = dcc * gg * ra.derivative(pre[zb + j], i);
                             dzxStep[sb + u + j] = dcc * cH[hp + b * u + j] * ra.derivative(pre[zb + u + j], fg);

@@ -1,0 +1,135 @@
+package dlkit.layers;
+
+import dlkit.DlkitException;
+import dlkit.ShapeException;
+import dlkit.tensor.Buf;
+import dlkit.tensor.Shape;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Maps integer token ids (stored as numbers in the input) to learned vectors: input {@code [steps]}, output
+ * {@code [steps, output_dim]}; weights {@code embeddings [input_dim, output_dim]} as in Keras. An id outside
+ * {@code [0, input_dim)} or not a whole number stops the step with an error naming the layer, sample and position.
+ */
+public final class Embedding implements Layer {
+    public record Config(
+            @Nullable String name,
+            int inputDim,
+            int outputDim,
+            @NonNull Initializer embeddingsInitializer,
+            @Nullable Regularizer embeddingsRegularizer,
+            boolean maskZero) {
+        public Config {
+            if (inputDim <= 0 || outputDim <= 0) {
+                throw new IllegalArgumentException("input_dim and output_dim: expected positive integers, got " + inputDim + " and " + outputDim);
+            }
+            Objects.requireNonNull(embeddingsInitializer, "embeddings_initializer");
+            if (maskZero) {
+                throw new IllegalArgumentException("mask_zero: masking padded steps is not supported yet; use mask_zero false (pad at the start so the last steps are real tokens)");
+            }
+        }
+    }
+
+    static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
+            "Embedding", Config.class, new Config(null, 1, 1, Initializer.UNIFORM, null, false), Set.of("input_dim", "output_dim"), Embedding::new);
+
+    private final Config config;
+
+    public Embedding(@NonNull Config config) {
+        this.config = config;
+    }
+
+    /** Keras defaults: uniform(-0.05, 0.05) initial vectors, no regularizer. */
+    public static @NonNull Embedding of(int inputDim, int outputDim) {
+        return new Embedding(new Config(null, inputDim, outputDim, Initializer.UNIFORM, null, false));
+    }
+
+    public @NonNull Embedding embeddingsRegularizer(@Nullable Regularizer reg) {
+        return new Embedding(new Config(config.name(), config.inputDim(), config.outputDim(), config.embeddingsInitializer(), reg, config.maskZero()));
+    }
+
+    @Override
+    public Embedding named(String name) {
+        return new Embedding(new Config(name, config.inputDim(), config.outputDim(), config.embeddingsInitializer(), config.embeddingsRegularizer(), config.maskZero()));
+    }
+
+    @Override
+    public String type() {
+        return "Embedding";
+    }
+
+    @Override
+    public @Nullable String name() {
+        return config.name();
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if (input.rank() != 1) {
+            throw new ShapeException("Embedding '" + name() + "' expects samples shaped [steps] (token ids), got " + input);
+        }
+        return Shape.of(input.dim(0), config.outputDim());
+    }
+
+    @Override
+    public List<ParamSpec> params(Shape input) {
+        return List.of(new ParamSpec("embeddings", new int[] {config.inputDim(), config.outputDim()}, config.embeddingsInitializer(),
+                config.embeddingsRegularizer()));
+    }
+
+    @Override
+    public Kernel compile(BuildContext ctx) {
+        int steps = ctx.inputShape().dim(0);
+        int d = config.outputDim();
+        int vocab = config.inputDim();
+        Buf x = ctx.input();
+        Buf y = ctx.output();
+        Buf dy = ctx.outputGrad();
+        Buf e = ctx.param("embeddings");
+        Buf de = ctx.grad("embeddings");
+        WeightPenalty penalty = new WeightPenalty(config.embeddingsRegularizer(), e, de, null, null, null);
+        int[] ids = new int[ctx.maxBatch() * steps];
+        String layer = ctx.layerName();
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                for (int i = 0; i < n * steps; i++) {
+                    double v = x.get(i);
+                    int id = (int) v;
+                    if (id != v || id < 0 || id >= vocab) {
+                        throw new DlkitException("Embedding '" + layer + "': token id " + v + " at sample " + (i / steps) + " of the batch, step "
+                                + (i % steps) + " is outside [0, " + vocab + ") (input_dim " + vocab + ")");
+                    }
+                    ids[i] = id;
+                    y.copyFrom(e, id * d, i * d, d);
+                }
+            }
+
+            @Override
+            public void backward(int n) {
+                de.fill(0, vocab * d);
+                for (int i = 0; i < n * steps; i++) {
+                    int row = ids[i] * d;
+                    for (int k = 0; k < d; k++) {
+                        de.add(row + k, dy.get(i * d + k));
+                    }
+                }
+                penalty.addGradients();
+            }
+
+            @Override
+            public double penalty() {
+                return penalty.value();
+            }
+        };
+    }
+}
