@@ -66,6 +66,15 @@ class RecurrentLayersTest {
     }
 
     @Test
+    void wrappers() {
+        LayerTestKit.run(Bidirectional.of(LSTM.of(2)), Shape.of(4, 3), new Expect(Shape.of(4), 2 * 4 * (3 * 2 + 2 * 2 + 2), false));
+        LayerTestKit.run(Bidirectional.of(GRU.of(2).returnSequences(true)).mergeMode("mul"), Shape.of(4, 3), new Expect(Shape.of(4, 2), 2 * 3 * (3 * 2 + 2 * 2 + 2 * 2), false));
+        LayerTestKit.run(Bidirectional.of(SimpleRNN.of(3).returnSequences(true)).mergeMode("ave"), Shape.of(3, 2), new Expect(Shape.of(3, 3), 2 * (2 * 3 + 3 * 3 + 3), false));
+        LayerTestKit.run(TimeDistributed.of(Conv1D.of(2, 2).activation(Activation.TANH)), Shape.of(3, 4, 2), new Expect(Shape.of(3, 3, 2), 2 * 2 * 2 + 2, false));
+        LayerTestKit.run(TimeDistributed.of(Dropout.of(0.5)), Shape.of(3, 4), new Expect(Shape.of(3, 4), 0, true));
+    }
+
+    @Test
     void badInputNamesLayerAndShape() {
         ShapeException e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(28), LSTM.of(8)));
         assertTrue(e.getMessage().contains("'lstm'") && e.getMessage().contains("[steps, features]") && e.getMessage().contains("[28]"), e.getMessage());

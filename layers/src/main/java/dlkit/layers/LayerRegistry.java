@@ -49,6 +49,8 @@ public final class LayerRegistry {
         register(LSTM.ENTRY);
         register(GRU.ENTRY);
         register(Embedding.ENTRY);
+        register(Bidirectional.ENTRY);
+        register(TimeDistributed.ENTRY);
     }
 
     private LayerRegistry() {}
