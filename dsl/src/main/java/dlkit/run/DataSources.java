@@ -10,6 +10,7 @@ import dlkit.data.Idx;
 import dlkit.data.NamedDatasets;
 import dlkit.data.Npy;
 import dlkit.data.Playground;
+import dlkit.data.TextWindows;
 import dlkit.io.ModelConfig;
 import dlkit.tensor.Shape;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import org.jspecify.annotations.NonNull;
  * <li>{@code {"type": "idx", "images": "...", "labels": "..."}}
  * <li>{@code {"type": "csv", "path": "...", "label": "label", "one_hot": 0}} (one_hot: class count, 0 = class indices)
  * <li>{@code {"type": "npy", "x": "...", "y": "..."}}
+ * <li>{@code {"type": "text-windows", "files": [...], "window": 64, "stride": 16, "test_fraction": 0.2, "split": "train"}}
  * </ul>
  */
 public final class DataSources {
@@ -36,8 +38,9 @@ public final class DataSources {
             "playground", Set.of("type", "dataset", "samples", "noise", "seed"),
             "idx", Set.of("type", "images", "labels"),
             "csv", Set.of("type", "path", "label", "one_hot"),
-            "npy", Set.of("type", "x", "y"));
-    public static final List<String> TYPES = List.of("fashion-mnist", "mnist", "digits", "playground", "idx", "csv", "npy");
+            "npy", Set.of("type", "x", "y"),
+            "text-windows", Set.of("type", "files", "window", "stride", "test_fraction", "split"));
+    public static final List<String> TYPES = List.of("fashion-mnist", "mnist", "digits", "playground", "idx", "csv", "npy", "text-windows");
 
     private DataSources() {}
 
@@ -82,6 +85,28 @@ public final class DataSources {
                     }
                     int lw = y.shape().length == 1 ? 1 : (int) (y.values().length / y.shape()[0]);
                     yield new ArrayDataset(x.values(), Shape.of(dims), y.values(), lw);
+                }
+                case "text-windows" -> {
+                    JsonNode files = src.path("files");
+                    if (!files.isArray() || files.isEmpty()) {
+                        throw new ConfigException(path + ".files", "expected a list of text file paths (one class each), got " + files);
+                    }
+                    List<Path> paths = new java.util.ArrayList<>();
+                    for (int i = 0; i < files.size(); i++) {
+                        Path p = Path.of(RunConfig.text(files.get(i), path + ".files[" + i + "]"));
+                        Path resolved = p.isAbsolute() ? p : baseDir.resolve(p);
+                        if (!java.nio.file.Files.isRegularFile(resolved)) {
+                            throw new ConfigException(path + ".files[" + i + "]", "no such file: " + resolved);
+                        }
+                        paths.add(resolved);
+                    }
+                    String split = src.has("split") ? RunConfig.text(src.get("split"), path + ".split") : "train";
+                    if (!split.equals("train") && !split.equals("test")) {
+                        throw new ConfigException(path + ".split", "expected \"train\" or \"test\", got \"" + split + "\"");
+                    }
+                    yield TextWindows.load(paths, src.has("window") ? (int) RunConfig.integer(src.get("window"), path + ".window") : 64,
+                            src.has("stride") ? (int) RunConfig.integer(src.get("stride"), path + ".stride") : 16,
+                            src.has("test_fraction") ? number(src.get("test_fraction"), path + ".test_fraction") : 0.2, split.equals("test"));
                 }
                 default -> throw new IllegalStateException(type);
             };

@@ -87,6 +87,29 @@ class DataSourcesTest {
     }
 
     @Test
+    void textWindowsSplitEachFileWithoutOverlap() throws IOException {
+        Path a = dir.resolve("a.txt");
+        Path b = dir.resolve("b.txt");
+        Files.writeString(a, "abcdefghijklmnopqrst");                 // 20 bytes: train 16, test 4
+        Files.writeString(b, "0123456789\u00e9ABCDEFGHIJ");           // é is two bytes outside ASCII -> code 0
+        ArrayDataset train = TextWindows.load(List.of(a, b), 4, 2, 0.2, false);
+        ArrayDataset test = TextWindows.load(List.of(a, b), 4, 2, 0.2, true);
+        assertEquals(dlkit.tensor.Shape.of(4), train.featureShape());
+        // a: train bytes 0..15 -> windows at 0,2,...,12 (7); b: 22 bytes, train 0..17 -> 8 windows
+        assertEquals(7 + 8, train.count());
+        assertArrayEquals(new float[] {'a', 'b', 'c', 'd'}, train.features(0));
+        assertArrayEquals(new float[] {'8', '9', 0, 0}, train.features(7 + 4));
+        assertEquals(2, test.count(), "one test window from each file");
+        assertArrayEquals(new float[] {'q', 'r', 's', 't'}, test.features(0));
+        assertEquals(0f, train.label(0, 0));
+        assertEquals(1f, train.label(14, 0));
+        var e = assertThrows(IllegalArgumentException.class, () -> TextWindows.load(List.of(a), 4, 2, 0.2, false));
+        assertTrue(e.getMessage().startsWith("files:"), e.getMessage());
+        var short_ = assertThrows(DlkitException.class, () -> TextWindows.load(List.of(a, b), 8, 2, 0.2, true));
+        assertTrue(short_.getMessage().contains("a.txt") && short_.getMessage().contains("shorter than one window"), short_.getMessage());
+    }
+
+    @Test
     void playgroundSetsAreBalancedAndSeeded() {
         for (String name : Playground.NAMES) {
             ArrayDataset a = Playground.generate(name, 200, 0.2, 7);
