@@ -79,6 +79,8 @@ final class RecurrentKernel implements Kernel {
     private final double[] dhrStep;
     private final double[] inMask;
     private final double[] recMask;
+    /** float32 with tanh/sigmoid: gate activations by the vectorised approximations (exact in float64). */
+    private final boolean fastGates;
     private boolean inMasked;
     private boolean recMasked;
 
@@ -134,6 +136,7 @@ final class RecurrentKernel implements Kernel {
         this.dhrStep = new double[mb * g];
         this.inMask = new double[mb * features];
         this.recMask = new double[mb * u];
+        this.fastGates = x instanceof Buf.F32 && spec.activation() == Activation.TANH && spec.recurrentActivation() == Activation.SIGMOID;
     }
 
     /** Keras' RNN dropout: one mask per sequence (the same at every step), inverted scaling. */
@@ -245,6 +248,22 @@ final class RecurrentKernel implements Kernel {
             for (int k = 0; k < g; k++) {
                 pre[zb + k] = zx[zb + k] + hrStep[sb + k];
             }
+            if (fastGates) {
+                // Keras' default activations, float32: vectorised straight-line loops instead of per-element exp
+                Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
+                Activation.tanhFast(pre, zb + 2 * u, act, zb + 2 * u, u);
+                Activation.sigmoidFast(pre, zb + 3 * u, act, zb + 3 * u, u);
+                int cb = hn + b * u;
+                int cp = hp + b * u;
+                for (int j = 0; j < u; j++) {
+                    cH[cb + j] = act[zb + u + j] * cH[cp + j] + act[zb + j] * act[zb + 2 * u + j];
+                }
+                Activation.tanhFast(cH, cb, tcH, cb, u);
+                for (int j = 0; j < u; j++) {
+                    hH[cb + j] = act[zb + 3 * u + j] * tcH[cb + j];
+                }
+                continue;
+            }
             for (int k = 0; k < g; k++) {
                 boolean cellInput = k >= 2 * u && k < 3 * u;
                 act[zb + k] = cellInput ? f.apply(pre[zb + k]) : ra.apply(pre[zb + k]);
@@ -290,8 +309,6 @@ final class RecurrentKernel implements Kernel {
     @Override
     public void backward(int n) {
         int rows = steps * n;
-        Activation f = spec.activation();
-        Activation ra = spec.recurrentActivation();
         dy.get(0, io, 0, n * (spec.returnSequences() ? steps * u : u));
         Arrays.fill(dh, 0, n * u, 0.0);
         Arrays.fill(dc, 0, n * u, 0.0);
@@ -304,52 +321,10 @@ final class RecurrentKernel implements Kernel {
                     }
                 }
             }
-            int hp = t * n * u;
-            int hn = (t + 1) * n * u;
-            for (int b = 0; b < n; b++) {
-                int zb = (t * n + b) * g;
-                int sb = b * g;
-                for (int j = 0; j < u; j++) {
-                    double d = dh[b * u + j];
-                    switch (spec.cell()) {
-                        case SIMPLE -> {
-                            double dz = d * f.derivative(pre[zb + j], act[zb + j]);
-                            dzxStep[sb + j] = dz;
-                            dh[b * u + j] = 0;
-                        }
-                        case LSTM -> {
-                            double i = act[zb + j];
-                            double fg = act[zb + u + j];
-                            double gg = act[zb + 2 * u + j];
-                            double o = act[zb + 3 * u + j];
-                            double c = cH[hn + b * u + j];
-                            double tc = tcH[hn + b * u + j];
-                            double dcc = dc[b * u + j] + d * o * f.derivative(c, tc);
-                            dzxStep[sb + j] = dcc * gg * ra.derivative(pre[zb + j], i);
-                            dzxStep[sb + u + j] = dcc * cH[hp + b * u + j] * ra.derivative(pre[zb + u + j], fg);
-                            dzxStep[sb + 2 * u + j] = dcc * i * f.derivative(pre[zb + 2 * u + j], gg);
-                            dzxStep[sb + 3 * u + j] = d * tc * ra.derivative(pre[zb + 3 * u + j], o);
-                            dc[b * u + j] = dcc * fg;
-                            dh[b * u + j] = 0;
-                        }
-                        case GRU -> {
-                            double z = act[zb + j];
-                            double rr = act[zb + u + j];
-                            double hh = act[zb + 2 * u + j];
-                            double hPrev = hH[hp + b * u + j];
-                            double dzh = d * (1 - z) * f.derivative(pre[zb + 2 * u + j], hh);
-                            double dz = d * (hPrev - hh) * ra.derivative(pre[zb + j], z);
-                            double dr = dzh * hrAll[zb + 2 * u + j] * ra.derivative(pre[zb + u + j], rr);
-                            dzxStep[sb + j] = dz;
-                            dzxStep[sb + u + j] = dr;
-                            dzxStep[sb + 2 * u + j] = dzh;
-                            dhrStep[sb + j] = dz;
-                            dhrStep[sb + u + j] = dr;
-                            dhrStep[sb + 2 * u + j] = dzh * rr;
-                            dh[b * u + j] = d * z; // the direct path h_t = z·h_{t-1} + ...
-                        }
-                    }
-                }
+            if (fastGates && spec.cell() == Cell.LSTM) {
+                lstmBackwardStep(t, n);
+            } else {
+                genericBackwardStep(t, n);
             }
             dZx.put(t * n * g, dzxStep, 0, n * g);
             if (dHr != dZx) {
@@ -388,6 +363,85 @@ final class RecurrentKernel implements Kernel {
             }
         }
         dx.put(0, io, 0, n * steps * features);
+    }
+
+    /** One step of BPTT for any cell and activations, element by element. */
+    private void genericBackwardStep(int t, int n) {
+        Activation f = spec.activation();
+        Activation ra = spec.recurrentActivation();
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+        int zb = (t * n + b) * g;
+        int sb = b * g;
+        for (int j = 0; j < u; j++) {
+            double d = dh[b * u + j];
+            switch (spec.cell()) {
+                case SIMPLE -> {
+                    double dz = d * f.derivative(pre[zb + j], act[zb + j]);
+                    dzxStep[sb + j] = dz;
+                    dh[b * u + j] = 0;
+                }
+                case LSTM -> {
+                    double i = act[zb + j];
+                    double fg = act[zb + u + j];
+                    double gg = act[zb + 2 * u + j];
+                    double o = act[zb + 3 * u + j];
+                    double c = cH[hn + b * u + j];
+                    double tc = tcH[hn + b * u + j];
+                    double dcc = dc[b * u + j] + d * o * f.derivative(c, tc);
+                    dzxStep[sb + j] = dcc * gg * ra.derivative(pre[zb + j], i);
+                    dzxStep[sb + u + j] = dcc * cH[hp + b * u + j] * ra.derivative(pre[zb + u + j], fg);
+                    dzxStep[sb + 2 * u + j] = dcc * i * f.derivative(pre[zb + 2 * u + j], gg);
+                    dzxStep[sb + 3 * u + j] = d * tc * ra.derivative(pre[zb + 3 * u + j], o);
+                    dc[b * u + j] = dcc * fg;
+                    dh[b * u + j] = 0;
+                }
+                case GRU -> {
+                    double z = act[zb + j];
+                    double rr = act[zb + u + j];
+                    double hh = act[zb + 2 * u + j];
+                    double hPrev = hH[hp + b * u + j];
+                    double dzh = d * (1 - z) * f.derivative(pre[zb + 2 * u + j], hh);
+                    double dz = d * (hPrev - hh) * ra.derivative(pre[zb + j], z);
+                    double dr = dzh * hrAll[zb + 2 * u + j] * ra.derivative(pre[zb + u + j], rr);
+                    dzxStep[sb + j] = dz;
+                    dzxStep[sb + u + j] = dr;
+                    dzxStep[sb + 2 * u + j] = dzh;
+                    dhrStep[sb + j] = dz;
+                    dhrStep[sb + u + j] = dr;
+                    dhrStep[sb + 2 * u + j] = dzh * rr;
+                    dh[b * u + j] = d * z; // the direct path h_t = z·h_{t-1} + ...
+                }
+            }
+        }
+        }
+    }
+
+    /** The LSTM step of BPTT with tanh/sigmoid derivatives written out (1 − y², y(1 − y)), in vectorisable loops. */
+    private void lstmBackwardStep(int t, int n) {
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            int hb = b * u;
+            for (int j = 0; j < u; j++) {
+                double d = dh[hb + j];
+                double i = act[zb + j];
+                double fg = act[zb + u + j];
+                double gg = act[zb + 2 * u + j];
+                double o = act[zb + 3 * u + j];
+                double tc = tcH[hn + hb + j];
+                double dcc = dc[hb + j] + d * o * (1 - tc * tc);
+                dzxStep[sb + j] = dcc * gg * i * (1 - i);
+                dzxStep[sb + u + j] = dcc * cH[hp + hb + j] * fg * (1 - fg);
+                dzxStep[sb + 2 * u + j] = dcc * i * (1 - gg * gg);
+                dzxStep[sb + 3 * u + j] = d * tc * o * (1 - o);
+                dc[hb + j] = dcc * fg;
+                dh[hb + j] = 0;
+            }
+        }
     }
 
     @Override
