@@ -34,10 +34,11 @@ class Float32PathsTest {
         compare(layers, 10 * 9 * 2);
     }
 
-    /** The float32 LSTM computes its gates with the vectorised tanh/sigmoid approximations. */
+    /** The float32 recurrent cells compute their gates with the vectorised tanh/sigmoid approximations. */
     @Test
-    void float32LstmMatchesFloat64() {
-        compare(List.of(Input.of(6, 3), dlkit.layers.LSTM.of(5).returnSequences(true), dlkit.layers.LSTM.of(4), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 3);
+    void float32RecurrentCellsMatchFloat64() {
+        compare(List.of(Input.of(6, 3), dlkit.layers.LSTM.of(5).returnSequences(true), dlkit.layers.GRU.of(4).returnSequences(true),
+                dlkit.layers.SimpleRNN.of(3), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 3);
     }
 
     private static void compare(List<Layer> layers, int sampleSize) {

@@ -136,7 +136,8 @@ final class RecurrentKernel implements Kernel {
         this.dhrStep = new double[mb * g];
         this.inMask = new double[mb * features];
         this.recMask = new double[mb * u];
-        this.fastGates = x instanceof Buf.F32 && spec.activation() == Activation.TANH && spec.recurrentActivation() == Activation.SIGMOID;
+        this.fastGates = x instanceof Buf.F32 && spec.activation() == Activation.TANH
+                && (spec.cell() == Cell.SIMPLE || spec.recurrentActivation() == Activation.SIGMOID);
     }
 
     /** Keras' RNN dropout: one mask per sequence (the same at every step), inverted scaling. */
@@ -227,6 +228,14 @@ final class RecurrentKernel implements Kernel {
         for (int b = 0; b < n; b++) {
             int zb = (t * n + b) * g;
             int sb = b * g;
+            if (fastGates) {
+                for (int j = 0; j < u; j++) {
+                    pre[zb + j] = zx[zb + j] + hrStep[sb + j];
+                }
+                Activation.tanhFast(pre, zb, act, zb, u);
+                System.arraycopy(act, zb, hH, hn + b * u, u);
+                continue;
+            }
             for (int j = 0; j < u; j++) {
                 double z = zx[zb + j] + hrStep[sb + j];
                 double h = f.apply(z);
@@ -286,6 +295,24 @@ final class RecurrentKernel implements Kernel {
         for (int b = 0; b < n; b++) {
             int zb = (t * n + b) * g;
             int sb = b * g;
+            if (fastGates) {
+                for (int k = 0; k < 2 * u; k++) {
+                    pre[zb + k] = zx[zb + k] + hrStep[sb + k];
+                }
+                Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
+                for (int j = 0; j < u; j++) {
+                    double recH = hrStep[sb + 2 * u + j];
+                    hrAll[zb + 2 * u + j] = recH;
+                    pre[zb + 2 * u + j] = zx[zb + 2 * u + j] + act[zb + u + j] * recH;
+                }
+                Activation.tanhFast(pre, zb + 2 * u, act, zb + 2 * u, u);
+                int hb = b * u;
+                for (int j = 0; j < u; j++) {
+                    double z = act[zb + j];
+                    hH[hn + hb + j] = z * hH[hp + hb + j] + (1 - z) * act[zb + 2 * u + j];
+                }
+                continue;
+            }
             for (int j = 0; j < u; j++) {
                 double zz = zx[zb + j] + hrStep[sb + j];
                 double zr = zx[zb + u + j] + hrStep[sb + u + j];
