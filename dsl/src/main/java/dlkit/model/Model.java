@@ -256,7 +256,7 @@ public class Model {
             rule.initState(optState, weights.count);
             syncHeapFromNative();
         }
-        slotRanges = weights.slots.stream().map(s -> new int[] {s.offset(), s.spec().size()}).toArray(int[][]::new);
+        slotRanges = weights.slots.stream().filter(s -> s.spec().trainable()).map(s -> new int[] {s.offset(), s.spec().size()}).toArray(int[][]::new);
         return this;
     }
 

@@ -44,8 +44,11 @@ class ModelFilesTest {
     static Model everyLayer() {
         Model m = new Sequential("all_layers", java.util.List.of(
                 Input.of(2, 6),
+                dlkit.layers.Conv1D.of(6, 1).activation(Activation.TANH),
+                dlkit.layers.Bidirectional.of(dlkit.layers.LSTM.of(3).returnSequences(true)),
                 Flatten.of(),
                 Dense.of(8).activation(Activation.GELU).kernelInitializer(Initializer.HE_NORMAL).kernelRegularizer(Regularizer.l1l2(0.001, 0.002)),
+                dlkit.layers.BatchNormalization.of().momentum(0.9),
                 Dropout.of(0.25).seed(5L),
                 Reshape.of(2, -1),
                 Dense.of(5).useBias(false).kernelInitializer(Initializer.ORTHOGONAL).named("proj"),
