@@ -128,6 +128,11 @@ class ConvLayersTest {
         zeroStride.putArray("strides").add(0).add(1);
         ConfigException c = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(zeroStride, "model.layers[1]"));
         assertTrue(c.getMessage().startsWith("model.layers[1].strides: expected positive integers"), c.getMessage());
+        var rgb = Sequential.of(Input.of(6, 6, 3), Conv2D.of(4, 3));
+        var gray = Sequential.of(Input.of(6, 6, 1), Conv2D.of(4, 3));
+        var wrongChannels = assertThrows(dlkit.DlkitException.class, () -> gray.setWeights(rgb.getWeights()));
+        assertTrue(wrongChannels.getMessage().contains("\"conv2d.kernel\" has shape [3, 3, 3, 4]") && wrongChannels.getMessage().contains("'conv2d' needs [3, 3, 1, 4]"),
+                wrongChannels.getMessage());
         e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(4, 3), Conv1D.of(2, 5)));
         assertTrue(e.getMessage().contains("'conv1d'") && e.getMessage().contains("kernel_size 5") && e.getMessage().contains("[4, 3]"), e.getMessage());
         e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(4, 3), Cropping2D.of(2, 2, 0, 0)));
