@@ -176,7 +176,12 @@ final class RecurrentKernel implements Kernel {
         } else {
             Blas.gemm(false, false, rows, g, features, 1, xt, features, w, g, 0, zs, g);
         }
-        zs.get(0, zx, 0, rows * g);
+        // SimpleRNN and LSTM add h·R straight onto the input part in zs (one native→heap copy per step); GRU keeps the
+        // recurrent part apart because its reset gate scales it.
+        boolean fusedRecurrent = spec.cell() != Cell.GRU;
+        if (!fusedRecurrent) {
+            zs.get(0, zx, 0, rows * g);
+        }
         Arrays.fill(hH, 0, n * u, 0.0);
         hs.fill(0, n * u);
         if (hm != hs) {
@@ -186,11 +191,17 @@ final class RecurrentKernel implements Kernel {
             Arrays.fill(cH, 0, n * u, 0.0);
         }
         for (int t = 0; t < steps; t++) {
-            Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 0, hr, g);
-            if (bRec != null) {
-                Blas.gemm(false, false, n, g, 1, 1, ones, 1, bRec, g, 1, hr, g);
+            if (fusedRecurrent) {
+                Buf zt = zs.slice(t * n * g, n * g);
+                Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 1, zt, g);
+                zt.get(0, pre, t * n * g, n * g);
+            } else {
+                Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 0, hr, g);
+                if (bRec != null) {
+                    Blas.gemm(false, false, n, g, 1, 1, ones, 1, bRec, g, 1, hr, g);
+                }
+                hr.get(0, hrStep, 0, n * g);
             }
-            hr.get(0, hrStep, 0, n * g);
             cellForward(t, n);
             hs.put((t + 1) * n * u, hH, (t + 1) * n * u, n * u);
             if (hm != hs) {
@@ -227,19 +238,13 @@ final class RecurrentKernel implements Kernel {
         int hn = (t + 1) * n * u;
         for (int b = 0; b < n; b++) {
             int zb = (t * n + b) * g;
-            int sb = b * g;
             if (fastGates) {
-                for (int j = 0; j < u; j++) {
-                    pre[zb + j] = zx[zb + j] + hrStep[sb + j];
-                }
                 Activation.tanhFast(pre, zb, act, zb, u);
                 System.arraycopy(act, zb, hH, hn + b * u, u);
                 continue;
             }
             for (int j = 0; j < u; j++) {
-                double z = zx[zb + j] + hrStep[sb + j];
-                double h = f.apply(z);
-                pre[zb + j] = z;
+                double h = f.apply(pre[zb + j]);
                 act[zb + j] = h;
                 hH[hn + b * u + j] = h;
             }
@@ -253,10 +258,6 @@ final class RecurrentKernel implements Kernel {
         int hn = (t + 1) * n * u;
         for (int b = 0; b < n; b++) {
             int zb = (t * n + b) * g;
-            int sb = b * g;
-            for (int k = 0; k < g; k++) {
-                pre[zb + k] = zx[zb + k] + hrStep[sb + k];
-            }
             if (fastGates) {
                 // Keras' default activations, float32: vectorised straight-line loops instead of per-element exp
                 Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
