@@ -2,6 +2,14 @@ package dlkit
 
 import dlkit.data.ArrayDataset
 import dlkit.layers.Activation
+import dlkit.layers.BatchNormalization
+import dlkit.layers.Bidirectional
+import dlkit.layers.Conv2D
+import dlkit.layers.Flatten
+import dlkit.layers.GRU
+import dlkit.layers.LSTM
+import dlkit.layers.MaxPooling2D
+import dlkit.layers.Padding
 import dlkit.layers.Dense
 import dlkit.layers.Dropout
 import dlkit.layers.Input
@@ -25,6 +33,27 @@ import kotlin.random.Random
 class KotlinApiTest {
     @TempDir
     lateinit var dir: Path
+
+    @Test
+    fun `convolutional and recurrent models read the same way`() {
+        val cnn = Sequential.of(
+            Input.of(28, 28, 1),
+            Conv2D.of(16, 3).padding(Padding.SAME).activation(Activation.RELU),
+            BatchNormalization.of(),
+            MaxPooling2D.of(2),
+            Flatten.of(),
+            Dense.of(10).activation(Activation.SOFTMAX),
+        )
+        assertEquals(Shape.of(14, 14, 16), cnn.outputShapes()[3])
+        val rnn = Sequential.of(
+            Input.of(28, 28),
+            Bidirectional.of(LSTM.of(32).returnSequences(true)),
+            GRU.of(16),
+            Dense.of(10).activation(Activation.SOFTMAX),
+        )
+        assertEquals(Shape.of(28, 64), rnn.outputShapes()[1])
+        assertEquals(2L * 4 * (28 * 32 + 32 * 32 + 32), rnn.paramCount(1))
+    }
 
     @Test
     fun `train evaluate predict save and load from Kotlin`() {

@@ -172,7 +172,8 @@ public class Model {
         return s;
     }
 
-    long paramCount(int layer) {
+    /** The weights of layer {@code layer} (index into {@link #layers()}), trainable or not. */
+    public long paramCount(int layer) {
         return weights.slots.stream().filter(sl -> sl.layer() == layer).mapToLong(sl -> sl.spec().size()).sum();
     }
 
