@@ -121,8 +121,9 @@ final class RecurrentKernel implements Kernel {
         this.dXt = dx != null ? ctx.scratch(steps * features) : null;
         this.ones = ctx.ones(rows);
         this.xh = new double[rows * features];
-        this.zx = new double[rows * g];
-        this.hrStep = new double[mb * g];
+        // the input and recurrent parts apart: GRU only (the other cells add them in place in zs)
+        this.zx = split ? new double[rows * g] : null;
+        this.hrStep = split ? new double[mb * g] : null;
         this.pre = new double[rows * g];
         this.act = new double[rows * g];
         this.hrAll = split ? new double[rows * g] : null;

@@ -74,39 +74,8 @@ public final class SimpleRNN implements Layer {
                 null, null, null, 0, 0, false, false, false, false, false);
     }
 
-    private SimpleRNN with(java.util.function.UnaryOperator<Object[]> change) {
-        Object[] v = new Object[Config.class.getRecordComponents().length];
-        try {
-            var comps = Config.class.getRecordComponents();
-            for (int i = 0; i < comps.length; i++) {
-                v[i] = comps[i].getAccessor().invoke(config);
-            }
-            change.apply(v);
-            Class<?>[] types = java.util.Arrays.stream(comps).map(java.lang.reflect.RecordComponent::getType).toArray(Class<?>[]::new);
-            return new SimpleRNN(Config.class.getDeclaredConstructor(types).newInstance(v));
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static int index(String component) {
-        var comps = Config.class.getRecordComponents();
-        for (int i = 0; i < comps.length; i++) {
-            if (comps[i].getName().equals(component)) {
-                return i;
-            }
-        }
-        throw new IllegalStateException(component);
-    }
-
     private SimpleRNN set(String component, Object value) {
-        int i = index(component);
-        return with(v -> {
-            v[i] = value;
-            return v;
-        });
+        return new SimpleRNN(RecordCopy.with(config, component, value));
     }
 
     public @NonNull SimpleRNN returnSequences(boolean on) {
