@@ -1,6 +1,9 @@
 package dlkit.cli;
 
+import dlkit.callbacks.BackupAndRestore;
 import dlkit.callbacks.ProgressBar;
+import dlkit.callbacks.TrainingCurves;
+import dlkit.model.Checkpoint;
 import dlkit.model.Callback;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
@@ -9,16 +12,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "train", mixinStandardHelpOptions = true, description = {
-        "Train the model a config describes; writes DIR/model.dlk, DIR/history.csv and DIR/metrics.json."})
+        "Train the model a config describes; writes DIR/model.dlk, DIR/history.csv, DIR/metrics.json and DIR/training.png/.svg.",
+        "Backs up to DIR/checkpoint.dlk every epoch and on SIGINT/SIGTERM: the same command with the same --output resumes",
+        "a killed run where it stopped, and does nothing for a finished one."})
 final class TrainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The run config (JSON).")
     Path config;
@@ -38,6 +46,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress output.")
     boolean quiet;
 
+    @Option(names = "--fresh", description = "Ignore and replace an existing checkpoint in the output directory.")
+    boolean fresh;
+
+    @Option(names = "--no-backup", description = "Do not write DIR/checkpoint.dlk (no resume after a crash).")
+    boolean noBackup;
+
     @Override
     public Integer call() throws IOException {
         if (epochs != null && epochs < 1 || batchSize != null && batchSize < 1) {
@@ -54,12 +68,41 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException | SecurityException e) {
             throw new dlkit.ConfigException(null, "output directory " + out + " is not writable: " + e.getMessage());
         }
-        List<Callback> callbacks = quiet ? List.of() : List.of(ProgressBar.toStdout());
-        Run.Result r = run.train(out, new Run.Overrides(epochs, batchSize, seed), callbacks);
+        List<Callback> callbacks = new ArrayList<>(run.callbacks(out));
+        BackupAndRestore backup = callbacks.stream().filter(BackupAndRestore.class::isInstance).map(BackupAndRestore.class::cast)
+                .findFirst().orElse(null);
+        if (backup == null && !noBackup) {
+            backup = new BackupAndRestore(out);
+            callbacks.add(backup);
+        }
+        if (backup != null && fresh) {
+            Files.deleteIfExists(backup.file());
+        }
+        if (backup != null && Checkpoint.isCompleted(backup.file()) && Files.exists(out.resolve("metrics.json"))) {
+            System.out.println("dl: " + out + " already holds the finished run (" + backup.file().getFileName()
+                    + ", metrics.json); nothing to train. Use another --output, or --fresh to train again.");
+            return 0;
+        }
+        if (!quiet) {
+            callbacks.add(ProgressBar.toStdout());
+        }
+        Run.Result r = trainWithSignals(run, out, new Run.Overrides(epochs, batchSize, seed), callbacks, backup);
+        if (r.interrupted()) {
+            System.err.println("dl: interrupted" + (backup != null ? "; checkpoint " + backup.file()
+                    + " saved: run the same command to resume" : ""));
+            return 130;
+        }
         if (r.diverged()) {
-            System.err.println("dl: error: training diverged: the loss became NaN or infinite in epoch " + r.epochs()
-                    + "; try a lower learning rate. History so far: " + out.resolve("history.csv"));
+            String last = backup != null && Files.exists(backup.file()) ? "; last good checkpoint: " + backup.file() : "";
+            System.err.println("dl: error: training diverged: the loss became NaN or infinite at " + r.divergedAt()
+                    + "; try a lower learning rate. History so far: " + out.resolve("history.csv") + last);
             return Dl.RUN_FAILED;
+        }
+        try {
+            TrainingCurves.write(r.history().asMap(), out);
+        } catch (RuntimeException | Error e) {
+            // A missing font or display must not cost a finished run its results.
+            System.err.println("dl: warning: could not draw training curves: " + e);
         }
         if (!quiet) {
             for (Map.Entry<String, Map<String, Double>> e : r.metrics().entrySet()) {
@@ -70,5 +113,31 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%d epochs in %.1f s; wrote %s%n", r.epochs(), r.seconds(), out.resolve("model.dlk"));
         }
         return 0;
+    }
+
+    /** SIGINT/SIGTERM during fit: back up after the current batch, then let the JVM exit. */
+    private static Run.Result trainWithSignals(Run run, Path out, Run.Overrides overrides, List<Callback> callbacks, BackupAndRestore backup) {
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            if (backup != null) {
+                backup.requestInterrupt();
+                try {
+                    finished.await(120, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "dl-train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return run.train(out, overrides, callbacks);
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it returns now that training has finished
+            }
+        }
     }
 }

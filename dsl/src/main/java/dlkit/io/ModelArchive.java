@@ -1,5 +1,6 @@
 package dlkit.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dlkit.DlkitException;
 import dlkit.ModelFileException;
 import dlkit.config.Json;
@@ -22,6 +23,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -36,13 +38,22 @@ public final class ModelArchive {
     static final String WEIGHTS = "weights.safetensors";
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String METADATA = "metadata.json";
-    private static final Set<String> ENTRIES = Set.of(CONFIG, WEIGHTS, OPTIMIZER, METADATA);
+    /** Present in training checkpoints only: position, running totals, history and callback state. */
+    static final String TRAINING = "training.json";
+    private static final Set<String> ENTRIES = Set.of(CONFIG, WEIGHTS, OPTIMIZER, METADATA, TRAINING);
     static final long MAX_CONFIG = 16L * 1024 * 1024;
     static final long MAX_METADATA = 1024L * 1024;
+    /** Training state may hold callbacks' weight copies (EarlyStopping's best weights). */
+    static final long MAX_TRAINING = 512L * 1024 * 1024;
 
     private ModelArchive() {}
 
     public static void write(@NonNull Model model, @NonNull Path path) {
+        write(model, path, null);
+    }
+
+    /** A model archive that also carries training state ({@code training.json}): a resumable checkpoint. */
+    public static void write(@NonNull Model model, @NonNull Path path, @Nullable JsonNode training) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put(CONFIG, model.toJson().getBytes(StandardCharsets.UTF_8));
         entries.put(WEIGHTS, Safetensors.write(model.getWeights(), Map.of("format", "dlkit", "dtype", model.dtype().jsonName())));
@@ -61,6 +72,9 @@ public final class ModelArchive {
         meta.put("parameters", model.paramCount());
         meta.put("saved_at", java.time.Instant.now().toString());
         entries.put(METADATA, meta.toString().getBytes(StandardCharsets.UTF_8));
+        if (training != null) {
+            entries.put(TRAINING, training.toString().getBytes(StandardCharsets.UTF_8));
+        }
         writeAtomically(path, out -> {
             try (ZipOutputStream zip = new ZipOutputStream(out)) {
                 for (Map.Entry<String, byte[]> e : entries.entrySet()) {
@@ -173,6 +187,29 @@ public final class ModelArchive {
             throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
         } catch (NoSuchFileException e) {
             throw new ModelFileException(src + ": no such file", e);
+        } catch (IOException e) {
+            throw new ModelFileException(src + ": cannot read: " + e, e);
+        }
+    }
+
+    /** The training state of a checkpoint, or null for a plain model archive. */
+    public static @Nullable JsonNode readTraining(@NonNull Path path) {
+        String src = path.toString();
+        if (!Files.exists(path)) {
+            throw new ModelFileException(src + ": no such file");
+        }
+        try (ZipFile zip = new ZipFile(path.toFile())) {
+            ZipEntry e = zip.getEntry(TRAINING);
+            if (e == null) {
+                return null;
+            }
+            try {
+                return Json.MAPPER.readTree(readBounded(zip, e, MAX_TRAINING, src));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException bad) {
+                throw new ModelFileException(src + "!" + TRAINING + ": malformed JSON: " + bad.getOriginalMessage());
+            }
+        } catch (ZipException e) {
+            throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ModelFileException(src + ": cannot read: " + e, e);
         }

@@ -27,6 +27,10 @@ public final class ConfusionMatrix {
         counts[trueClass][predictedClass]++;
     }
 
+    public void add(int trueClass, int predictedClass, long times) {
+        counts[trueClass][predictedClass] += times;
+    }
+
     /** Samples of class {@code trueClass} predicted as {@code predictedClass}. */
     public long count(int trueClass, int predictedClass) {
         return counts[trueClass][predictedClass];

@@ -100,6 +100,11 @@ public record Metric(@NonNull Kind kind, int k) {
         void update(@NonNull Buf pred, float @NonNull [] y, int n, int width);
 
         double result();
+
+        /** The running totals, for checkpoints that resume mid-epoch; {@link #restore} puts them back exactly. */
+        double @NonNull [] state();
+
+        void restore(double @NonNull [] state);
     }
 
     /** The predicted and true class of a sample, for class metrics. */
@@ -193,6 +198,17 @@ public record Metric(@NonNull Kind kind, int k) {
         public double result() {
             return total == 0 ? 0 : (double) correct / total;
         }
+
+        @Override
+        public double[] state() {
+            return new double[] {correct, total};
+        }
+
+        @Override
+        public void restore(double[] s) {
+            correct = (long) s[0];
+            total = (long) s[1];
+        }
     }
 
     static final class FromConfusion implements Accumulator {
@@ -227,6 +243,29 @@ public record Metric(@NonNull Kind kind, int k) {
                 default -> binary ? cm.f1(1) : cm.macroF1();
             };
         }
+
+        @Override
+        public double[] state() {
+            int c = cm.classes();
+            double[] s = new double[c * c];
+            for (int i = 0; i < c; i++) {
+                for (int j = 0; j < c; j++) {
+                    s[i * c + j] = cm.count(i, j);
+                }
+            }
+            return s;
+        }
+
+        @Override
+        public void restore(double[] s) {
+            int c = cm.classes();
+            cm.reset();
+            for (int i = 0; i < c; i++) {
+                for (int j = 0; j < c; j++) {
+                    cm.add(i, j, (long) s[i * c + j]);
+                }
+            }
+        }
     }
 
     static final class Errors implements Accumulator {
@@ -256,6 +295,17 @@ public record Metric(@NonNull Kind kind, int k) {
         @Override
         public double result() {
             return count == 0 ? 0 : sum / count;
+        }
+
+        @Override
+        public double[] state() {
+            return new double[] {sum, count};
+        }
+
+        @Override
+        public void restore(double[] s) {
+            sum = s[0];
+            count = (long) s[1];
         }
     }
 

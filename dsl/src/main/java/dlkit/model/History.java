@@ -22,6 +22,14 @@ public final class History implements Callback {
         }
     }
 
+    /** Replaces the contents (a run resumed from a checkpoint). */
+    void restore(List<Integer> epochList, Map<String, List<Double>> logs) {
+        epochs.clear();
+        values.clear();
+        epochs.addAll(epochList);
+        logs.forEach((k, v) -> values.put(k, new ArrayList<>(v)));
+    }
+
     /** The epochs run (0-based). */
     public @NonNull List<Integer> epochs() {
         return Collections.unmodifiableList(epochs);

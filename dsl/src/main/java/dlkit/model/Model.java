@@ -200,8 +200,17 @@ public class Model {
             }
             initialize(s);
         } else if (requested != null) {
-            this.seed = requested;
+            setSeed(requested);
         }
+    }
+
+    /** The seed shuffling and dropout derive from (a resumed run takes its checkpoint's). */
+    void setSeed(long seed) {
+        if (seed != this.seed) {
+            // Compiled plans hold per-layer seeds (dropout): a new seed needs new plans.
+            plans.clear();
+        }
+        this.seed = seed;
     }
 
     long seedFor(int layer) {
@@ -349,34 +358,52 @@ public class Model {
             checkData(val, "validation data");
         }
         int batch = options.batchSize();
-        Plan plan = plan(batch, true);
         int outWidth = outputShape().last();
         int rowsPerSample = outputShape().size() / outWidth;
         int labelWidth = train.labelWidth();
         float[] y = new float[batch * labelWidth];
         List<Metric.Accumulator> accs = metrics.stream().map(m -> m.newAccumulator(loss, outWidth)).toList();
         long steps = train.size() < 0 ? -1 : (train.size() + batch - 1) / batch;
-        TrainingState state = new TrainingState(this, options.epochs(), steps, batch);
         History history = new History();
+        // History last, so it records what other callbacks add to the epoch logs (learning_rate).
         List<Callback> callbacks = new ArrayList<>(options.callbacks());
         callbacks.add(history);
-        Map<String, Double> logs = new LinkedHashMap<>();
-        long seedForData = seed;
+        TrainingState state = new TrainingState(this, options.epochs(), steps, batch, history, callbacks, accs, seed, options.initialEpoch());
         for (Callback c : callbacks) {
             c.onTrainBegin(state);
         }
-        for (int epoch = options.initialEpoch(); epoch < options.epochs() && !state.stopRequested(); epoch++) {
+        if (state.resumeRequest != null) {
+            Checkpoint.restore(state.resumeRequest, state);
+            LOG.info("resumed from {} at epoch {}, batch {}", state.resumeRequest, state.epoch + 1, state.batchesDone);
+        }
+        if (state.completed) {
+            state.epoch = Math.max(state.epoch, options.epochs());
+        }
+        // Planned after any resume: layers fix their dropout seeds when compiled.
+        Plan plan = plan(batch, true);
+        Map<String, Double> logs = new LinkedHashMap<>();
+        while (state.epoch < options.epochs() && !state.stopRequested()) {
+            int epoch = state.epoch;
+            boolean midEpoch = state.batchesDone > 0;
+            if (!midEpoch) {
+                accs.forEach(Metric.Accumulator::reset);
+                state.lossSum = 0;
+                state.seen = 0;
+            }
             for (Callback c : callbacks) {
                 c.onEpochBegin(epoch, state);
             }
-            accs.forEach(Metric.Accumulator::reset);
-            logs.clear();
-            double lossSum = 0;
-            long seen = 0;
-            Dataset.Cursor cursor = train.cursor(options.shuffle(), seedForData, epoch);
-            int b = 0;
+            Dataset.Cursor cursor = train.cursor(options.shuffle(), state.seed, epoch);
+            for (long skip = state.batchesDone; skip > 0; skip--) {
+                // Replays the epoch's order up to where the checkpoint stopped (cheap: copies, no compute).
+                if (cursor.next(plan.input, y, batch) == 0) {
+                    throw new DlkitException("the checkpoint stopped after batch " + state.batchesDone
+                            + " of epoch " + (epoch + 1) + " but the training data has fewer batches");
+                }
+            }
             int n;
             while (!state.stopRequested() && (n = cursor.next(plan.input, y, batch)) > 0) {
+                int b = (int) state.batchesDone;
                 for (Callback c : callbacks) {
                     c.onBatchBegin(b, state);
                 }
@@ -384,31 +411,54 @@ public class Model {
                 for (Metric.Accumulator a : accs) {
                     a.update(plan.output, y, n * rowsPerSample, outWidth);
                 }
-                lossSum += l * n;
-                seen += n;
-                logs.put("loss", lossSum / seen);
-                for (int i = 0; i < accs.size(); i++) {
-                    logs.put(metrics.get(i).name(), accs.get(i).result());
-                }
+                state.lossSum += l * n;
+                state.seen += n;
+                state.batchesDone++;
+                logs.clear();
+                logs.putAll(state.runningLogs());
                 for (Callback c : callbacks) {
                     c.onBatchEnd(b, logs, state);
                 }
-                b++;
+                writeCheckpoints(state);
             }
+            if (state.isInterrupted()) {
+                break;
+            }
+            logs.clear();
+            logs.putAll(state.runningLogs());
             if (val != null) {
                 evaluateInto(val, batch, logs, "val_");
             }
-            Map<String, Double> epochLogs = Map.copyOf(logs);
-            LOG.debug("epoch {}/{}: {}", epoch + 1, options.epochs(), epochLogs);
+            LOG.debug("epoch {}/{}: {}", epoch + 1, options.epochs(), logs);
+            // From here on a checkpoint stands at the start of the next epoch.
+            state.epoch = epoch + 1;
+            state.batchesDone = 0;
+            state.completed = state.finished();
             Map<String, Double> ordered = new LinkedHashMap<>(logs);
             for (Callback c : callbacks) {
                 c.onEpochEnd(epoch, ordered, state);
             }
+            state.completed = state.finished();
+            writeCheckpoints(state);
         }
         for (Callback c : callbacks) {
             c.onTrainEnd(state);
         }
+        writeCheckpoints(state);
         return history;
+    }
+
+    private static void writeCheckpoints(TrainingState state) {
+        if (!Double.isFinite(state.lossSum) && !state.checkpointRequests.isEmpty()) {
+            // Keep the last good checkpoint rather than overwrite it with diverged weights.
+            LOG.warn("loss is not finite: not writing checkpoint(s) {}", state.checkpointRequests);
+            state.checkpointRequests.clear();
+            return;
+        }
+        for (Path p : state.checkpointRequests) {
+            Checkpoint.write(p, state);
+        }
+        state.checkpointRequests.clear();
     }
 
     private double trainStep(Plan plan, int n, float[] y, int rowsPerSample, int width) {

@@ -1,5 +1,6 @@
 package dlkit.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.DlkitException;
@@ -65,6 +66,7 @@ public final class Run {
             val = val == null ? null : fit(model, val, norm, "data.validation");
             test = test == null ? null : fit(model, test, norm, "data.test");
             Run run = new Run(config, model, train, val, test);
+            run.callbacks(base);
             run.checkLabels(train, "data.train");
             if (val != null) {
                 run.checkLabels(val, "data.validation");
@@ -128,8 +130,27 @@ public final class Run {
         return opts;
     }
 
-    /** The outcome of {@link #train}: history and final metrics per split. */
-    public record Result(@NonNull History history, @NonNull Map<String, Map<String, Double>> metrics, int epochs, double seconds, boolean diverged) {}
+    /** The callbacks {@code fit.callbacks} declares, writing their files under {@code out}. */
+    public @NonNull List<Callback> callbacks(@NonNull Path out) {
+        List<Callback> list = new ArrayList<>();
+        List<JsonNode> configs = config.fit().callbacks();
+        try {
+            for (int i = 0; i < configs.size(); i++) {
+                list.add(CallbackType.fromConfig(configs.get(i), "fit.callbacks[" + i + "]", out));
+            }
+        } catch (ConfigException e) {
+            throw new ConfigException(null, config.file() + ": " + e.getMessage(), e);
+        }
+        return list;
+    }
+
+    /**
+     * The outcome of {@link #train}: history and final metrics per split. {@code divergedAt} names the epoch and batch
+     * (1-based) where the loss stopped being finite; {@code interrupted} means the run stopped early on request and
+     * wrote no results.
+     */
+    public record Result(@NonNull History history, @NonNull Map<String, Map<String, Double>> metrics, int epochs, double seconds,
+                         boolean diverged, @Nullable String divergedAt, boolean interrupted) {}
 
     /**
      * Trains, then writes {@code out/model.dlk}, {@code out/history.csv} and {@code out/metrics.json} (each through
@@ -138,12 +159,15 @@ public final class Run {
     public @NonNull Result train(@NonNull Path out, @NonNull Overrides overrides, @NonNull List<Callback> callbacks) {
         FitOptions opts = fitOptions(overrides);
         boolean[] diverged = {false};
+        String[] where = {null};
         Callback nanGuard = new Callback() {
             @Override
             public void onBatchEnd(int batch, Map<String, Double> logs, TrainingState state) {
-                if (!Double.isFinite(logs.get("loss"))) {
+                if (!diverged[0] && !Double.isFinite(logs.get("loss"))) {
                     diverged[0] = true;
-                    state.stopTraining();
+                    where[0] = "epoch " + (state.epoch() + 1) + ", batch " + (batch + 1);
+                    // Interrupt, not stop: no checkpoint or epoch end may record the broken weights.
+                    state.interrupt();
                 }
             }
         };
@@ -151,7 +175,18 @@ public final class Run {
         all.add(0, nanGuard);
         opts = opts.callbacks(all.toArray(new Callback[0]));
         long t0 = System.nanoTime();
+        boolean[] interrupted = {false};
+        Callback interruptWatch = new Callback() {
+            @Override
+            public void onTrainEnd(TrainingState state) {
+                interrupted[0] = state.isInterrupted() && !diverged[0];
+            }
+        };
+        opts = opts.callbacks(interruptWatch);
         History h = model.fit(train, opts);
+        if (interrupted[0]) {
+            return new Result(h, Map.of(), h.epochs().size(), (System.nanoTime() - t0) / 1e9, false, null, true);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
         Map<String, Double> trainM = new LinkedHashMap<>();
@@ -170,7 +205,7 @@ public final class Run {
         if (test != null && !diverged[0]) {
             metrics.put("test", model.evaluate(test));
         }
-        Result r = new Result(h, metrics, h.epochs().size(), seconds, diverged[0]);
+        Result r = new Result(h, metrics, h.epochs().size(), seconds, diverged[0], where[0], false);
         if (!diverged[0]) {
             model.save(out.resolve("model.dlk"));
         }

@@ -23,8 +23,9 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
     static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit");
 
     /** {@code fit}: Keras' defaults. */
-    public record FitConfig(int epochs, int batchSize, @Nullable Long seed, boolean shuffle, double validationSplit) {
-        static final Set<String> KEYS = Set.of("epochs", "batch_size", "seed", "shuffle", "validation_split");
+    public record FitConfig(int epochs, int batchSize, @Nullable Long seed, boolean shuffle, double validationSplit,
+                            @NonNull List<JsonNode> callbacks) {
+        static final Set<String> KEYS = Set.of("epochs", "batch_size", "seed", "shuffle", "validation_split", "callbacks");
     }
 
     /** {@code data}: the sources and how to normalise features (statistics from the training split only). */
@@ -87,12 +88,20 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
             throw new ConfigException("fit", "expected an object");
         }
         ModelConfig.checkKeys(f, FitConfig.KEYS, "fit");
+        List<JsonNode> callbacks = new java.util.ArrayList<>();
+        if (f.has("callbacks")) {
+            if (!f.get("callbacks").isArray()) {
+                throw new ConfigException("fit.callbacks", "expected a list of callback objects, got " + f.get("callbacks"));
+            }
+            f.get("callbacks").forEach(callbacks::add);
+        }
         FitConfig fit = new FitConfig(
                 positiveInt(f, "epochs", 1),
                 positiveInt(f, "batch_size", 32),
                 f.has("seed") && !f.get("seed").isNull() ? integer(f.get("seed"), "fit.seed") : null,
                 !f.has("shuffle") || bool(f.get("shuffle"), "fit.shuffle"),
-                f.has("validation_split") ? fraction(f.get("validation_split"), "fit.validation_split") : 0);
+                f.has("validation_split") ? fraction(f.get("validation_split"), "fit.validation_split") : 0,
+                List.copyOf(callbacks));
         JsonNode model = root.get("model");
         if (!model.isObject()) {
             throw new ConfigException("model", "expected a model object with \"layers\"");

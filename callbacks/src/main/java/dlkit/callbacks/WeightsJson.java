@@ -1,0 +1,49 @@
+package dlkit.callbacks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dlkit.config.Json;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Weights inside callback checkpoint state (EarlyStopping's best weights): exact float32 bits, base64. */
+final class WeightsJson {
+    private WeightsJson() {}
+
+    static ObjectNode encode(Map<String, INDArray> weights) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        for (Map.Entry<String, INDArray> e : weights.entrySet()) {
+            float[] v = e.getValue().castTo(DataType.FLOAT).dup('c').data().asFloat();
+            ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(v);
+            ObjectNode t = o.putObject(e.getKey());
+            var shape = t.putArray("shape");
+            for (long d : e.getValue().shape()) {
+                shape.add(d);
+            }
+            t.put("data", Base64.getEncoder().encodeToString(b.array()));
+        }
+        return o;
+    }
+
+    static Map<String, INDArray> decode(JsonNode o) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        o.fields().forEachRemaining(e -> {
+            long[] shape = new long[e.getValue().path("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = e.getValue().path("shape").get(i).asLong();
+            }
+            byte[] bytes = Base64.getDecoder().decode(e.getValue().path("data").asText());
+            float[] v = new float[bytes.length / 4];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            m.put(e.getKey(), Nd4j.create(v, shape, 'c'));
+        });
+        return m;
+    }
+}
