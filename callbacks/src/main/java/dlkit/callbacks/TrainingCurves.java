@@ -45,7 +45,9 @@ public final class TrainingCurves {
                 continue;
             }
             XYChart c = new XYChartBuilder().width(PANEL_WIDTH).height(PANEL_HEIGHT).title(key).xAxisTitle("epoch").yAxisTitle(key).build();
-            c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+            // Losses fall and scores rise: keep the legend in the corner the curves leave empty.
+            boolean falling = key.contains("loss") || key.contains("error") || key.equals("mse") || key.equals("mae");
+            c.getStyler().setLegendPosition(falling ? Styler.LegendPosition.InsideNE : Styler.LegendPosition.InsideSE);
             c.getStyler().setChartBackgroundColor(Color.WHITE);
             c.getStyler().setDecimalPattern("#0.####");
             c.getStyler().setXAxisDecimalPattern("#0");

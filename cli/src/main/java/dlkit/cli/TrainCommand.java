@@ -17,8 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -83,14 +82,18 @@ final class TrainCommand implements Callable<Integer> {
                     + ", metrics.json); nothing to train. Use another --output, or --fresh to train again.");
             return 0;
         }
+        if (backup != null && Files.exists(backup.file())) {
+            Checkpoint.Info at = Checkpoint.info(backup.file());
+            System.out.println("dl: resuming from " + backup.file() + " (epoch " + (at.epoch() + 1) + ", batch " + at.batchesDone() + ")");
+        }
         if (!quiet) {
             callbacks.add(ProgressBar.toStdout());
         }
-        Run.Result r = trainWithSignals(run, out, new Run.Overrides(epochs, batchSize, seed), callbacks, backup);
+        AtomicInteger signalled = new AtomicInteger();
+        Run.Result r = trainWithSignals(run, out, new Run.Overrides(epochs, batchSize, seed), callbacks, backup, signalled);
         if (r.interrupted()) {
-            System.err.println("dl: interrupted" + (backup != null ? "; checkpoint " + backup.file()
-                    + " saved: run the same command to resume" : ""));
-            return 130;
+            System.err.println("dl: interrupted; checkpoint " + backup.file() + " saved: run the same command to resume");
+            return signalled.get() != 0 ? signalled.get() : 130;
         }
         if (r.diverged()) {
             String last = backup != null && Files.exists(backup.file()) ? "; last good checkpoint: " + backup.file() : "";
@@ -115,29 +118,34 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** SIGINT/SIGTERM during fit: back up after the current batch, then let the JVM exit. */
-    private static Run.Result trainWithSignals(Run run, Path out, Run.Overrides overrides, List<Callback> callbacks, BackupAndRestore backup) {
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            if (backup != null) {
+    /**
+     * SIGINT/SIGTERM during fit: back up after the current batch and exit 128 + signal. Handled as signals rather
+     * than in a shutdown hook so that nothing else shuts down (ND4J's hooks) while the checkpoint is written; a
+     * second signal exits at once.
+     */
+    @SuppressWarnings("restriction")
+    private static Run.Result trainWithSignals(Run run, Path out, Run.Overrides overrides, List<Callback> callbacks,
+                                               BackupAndRestore backup, AtomicInteger signalled) {
+        if (backup == null) {
+            return run.train(out, overrides, callbacks);
+        }
+        sun.misc.SignalHandler handler = sig -> {
+            if (signalled.compareAndSet(0, 128 + sig.getNumber())) {
+                System.err.println("\ndl: SIG" + sig.getName() + ": saving a checkpoint after this batch (again to quit at once)");
                 backup.requestInterrupt();
-                try {
-                    finished.await(120, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            } else {
+                Runtime.getRuntime().halt(128 + sig.getNumber());
             }
-        }, "dl-train-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        };
+        sun.misc.Signal term = new sun.misc.Signal("TERM");
+        sun.misc.Signal interrupt = new sun.misc.Signal("INT");
+        sun.misc.SignalHandler oldTerm = sun.misc.Signal.handle(term, handler);
+        sun.misc.SignalHandler oldInt = sun.misc.Signal.handle(interrupt, handler);
         try {
             return run.train(out, overrides, callbacks);
         } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it returns now that training has finished
-            }
+            sun.misc.Signal.handle(term, oldTerm);
+            sun.misc.Signal.handle(interrupt, oldInt);
         }
     }
 }

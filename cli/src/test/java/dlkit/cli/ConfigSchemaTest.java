@@ -64,6 +64,34 @@ class ConfigSchemaTest {
         assertEquals(dlkit.layers.LayerRegistry.types().size(), schemaKeys.size(), "schema has layers the registry lacks: " + schemaKeys.keySet());
     }
 
+    /** Every registered callback and schedule has a schema entry with exactly its keys, and docs/config.md names them. */
+    @Test
+    void schemaAndDocsCoverEveryCallbackAndSchedule() throws IOException {
+        JsonNode root = Json.MAPPER.readTree(ROOT.resolve("docs/dlkit-run.schema.json").toFile());
+        String docs = Files.readString(ROOT.resolve("docs/config.md"));
+        java.util.Map<String, java.util.Set<String>> schemaKeys = new java.util.HashMap<>();
+        for (JsonNode entry : root.at("/$defs/callback/oneOf")) {
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            entry.get("properties").fieldNames().forEachRemaining(keys::add);
+            keys.remove("type");
+            schemaKeys.put(entry.at("/properties/type/const").asText(), keys);
+        }
+        var registered = dlkit.run.CallbackType.all();
+        assertEquals(registered.keySet(), schemaKeys.keySet(), "callbacks in the schema");
+        registered.forEach((name, type) -> {
+            assertEquals(new java.util.TreeSet<>(type.keys()), schemaKeys.get(name), "schema keys of " + name);
+            assertTrue(docs.contains("`" + name + "`"), "docs/config.md does not document " + name);
+            type.keys().forEach(k -> assertTrue(docs.contains("`" + k + "`"), "docs/config.md does not mention " + k + " of " + name));
+        });
+        java.util.Set<String> schedules = new java.util.TreeSet<>();
+        root.at("/$defs/schedule/oneOf").forEach(e -> schedules.add(e.at("/properties/type/const").asText()));
+        assertEquals(new java.util.TreeSet<>(dlkit.callbacks.LearningRateSchedule.TYPES), schedules);
+        schedules.forEach(t -> assertTrue(docs.contains("| `" + t + "` |"), "docs/config.md does not document schedule " + t));
+        ObjectNode bad = (ObjectNode) Json.MAPPER.readTree(ROOT.resolve("configs/quickstart.json").toFile());
+        ((ObjectNode) bad.get("fit")).putArray("callbacks").addObject().put("type", "EarlyStopping").put("patiense", 3);
+        assertFalse(schema().validate(bad).isEmpty(), "a misspelt callback key fails the schema");
+    }
+
     @Test
     void rejectsUnknownKeysAndBadValues() throws IOException {
         JsonSchema schema = schema();

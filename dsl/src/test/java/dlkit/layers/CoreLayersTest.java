@@ -47,6 +47,12 @@ class CoreLayersTest {
     }
 
     @Test
+    void gaussianNoiseIsStochasticOnlyInTraining() {
+        LayerTestKit.run(GaussianNoise.of(0.3), Shape.of(6), new Expect(Shape.of(6), 0, true));
+        LayerTestKit.run(GaussianNoise.of(0), Shape.of(6), new Expect(Shape.of(6), 0, false));
+    }
+
+    @Test
     void flattenAndReshape() {
         LayerTestKit.run(Flatten.of(), Shape.of(2, 3), new Expect(Shape.of(6), 0, false));
         LayerTestKit.run(Reshape.of(3, -1), Shape.of(6), new Expect(Shape.of(3, 2), 0, false));

@@ -27,6 +27,7 @@ public final class LayerRegistry {
         register(Dense.ENTRY);
         register(ActivationLayer.ENTRY);
         register(Dropout.ENTRY);
+        register(GaussianNoise.ENTRY);
         register(Flatten.ENTRY);
         register(Reshape.ENTRY);
         register(Conv2D.ENTRY);
