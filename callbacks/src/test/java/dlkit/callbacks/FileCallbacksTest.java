@@ -160,6 +160,28 @@ class FileCallbacksTest {
     }
 
     @Test
+    void confusionMatrixHeatMapShadesByShareOfTheRow() throws Exception {
+        dlkit.metrics.ConfusionMatrix cm = new dlkit.metrics.ConfusionMatrix(3);
+        cm.add(0, 0, 90);
+        cm.add(0, 1, 10);
+        cm.add(1, 1, 50);
+        cm.add(2, 0, 25);
+        cm.add(2, 2, 25);
+        Path png = dir.resolve("cm.png");
+        ConfusionMatrixImage.write(cm, List.of("a", "b", "c"), png);
+        BufferedImage img = ImageIO.read(png.toFile());
+        int side = ConfusionMatrixImage.MARGIN + 3 * ConfusionMatrixImage.CELL + 20;
+        assertEquals(side, img.getWidth());
+        // Sample each cell's corner (away from its number): a full row is darkest, an empty cell white.
+        java.util.function.BiFunction<Integer, Integer, Integer> blue = (t, p) -> img.getRGB(
+                ConfusionMatrixImage.MARGIN + p * ConfusionMatrixImage.CELL + 3, ConfusionMatrixImage.MARGIN + t * ConfusionMatrixImage.CELL + 3) & 0xFFFFFF;
+        assertEquals(ConfusionMatrixImage.shade(1.0).getRGB() & 0xFFFFFF, blue.apply(1, 1));
+        assertEquals(ConfusionMatrixImage.shade(0.9).getRGB() & 0xFFFFFF, blue.apply(0, 0));
+        assertEquals(ConfusionMatrixImage.shade(0.5).getRGB() & 0xFFFFFF, blue.apply(2, 2));
+        assertEquals(0xFFFFFF, blue.apply(1, 0));
+    }
+
+    @Test
     void callbacksFromJsonConfigs() throws Exception {
         assertEquals(List.of("EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN",
                 "ModelCheckpoint", "BackupAndRestore"), List.copyOf(CallbackType.all().keySet()));

@@ -1,6 +1,7 @@
 package dlkit.cli;
 
 import dlkit.ConfigException;
+import dlkit.callbacks.ConfusionMatrixImage;
 import dlkit.config.Json;
 import dlkit.data.ArrayDataset;
 import dlkit.data.NamedDatasets;
@@ -9,6 +10,7 @@ import dlkit.run.Normalization;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,17 +35,34 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--confusion-matrix", paramLabel = "FILE.png", description = "Also draw the confusion matrix (classifiers).")
+    Path confusionPng;
+
     @Override
     public Integer call() throws Exception {
         Model m = Model.load(model);
         ArrayDataset d = data.endsWith(".json") ? fromConfig(Path.of(data)) : named(m);
         Map<String, Double> r = m.evaluate(d);
+        if (confusionPng != null) {
+            ConfusionMatrixImage.write(m.confusionMatrix(d), NamedDatasets.classNames(datasetName()), confusionPng);
+        }
         if (json) {
             System.out.println(Json.MAPPER.writeValueAsString(r).replaceAll("\\s*\\n\\s*", " "));
         } else {
             r.forEach((k, v) -> System.out.printf(Locale.ROOT, "%s: %.4f%n", k, v));
+            if (confusionPng != null) {
+                System.out.println("wrote " + confusionPng);
+            }
         }
         return 0;
+    }
+
+    /** The named data set behind --data, for class names: directly, or a config's training source. */
+    String datasetName() {
+        if (!data.endsWith(".json")) {
+            return data;
+        }
+        return RunConfig.read(Path.of(data)).data().train().path("type").asText();
     }
 
     ArrayDataset fromConfig(Path file) {

@@ -66,8 +66,20 @@ class DlCommandTest {
         assertTrue(metrics.path("test").path("accuracy").asDouble() > 0.5, metrics.toString());
         assertEquals(3, metrics.path("epochs").asInt());
 
-        Out e = dl("evaluate", run.resolve("model.dlk").toString(), "--data", quickstart.toString(), "--json");
+        assertTrue(Files.size(run.resolve("training.png")) > 1000 && Files.size(run.resolve("training.svg")) > 1000, "training curves drawn");
+        Files.delete(run.resolve("training.png"));
+        Out plot = dl("plot", run.toString());
+        assertEquals(0, plot.code(), plot.stderr());
+        assertTrue(Files.exists(run.resolve("training.png")));
+        Out again = dl("train", quickstart.toString(), "--epochs", "3", "--output", run.toString());
+        assertEquals(0, again.code(), again.stderr());
+        assertTrue(again.stdout().contains("already holds the finished run"), again.stdout());
+
+        Out e = dl("evaluate", run.resolve("model.dlk").toString(), "--data", quickstart.toString(), "--json",
+                "--confusion-matrix", dir.resolve("cm.png").toString());
         assertEquals(0, e.code(), e.stderr());
+        java.awt.image.BufferedImage cm = javax.imageio.ImageIO.read(dir.resolve("cm.png").toFile());
+        assertTrue(cm.getWidth() > 400 && cm.getWidth() == cm.getHeight(), "a square 10-class heat map");
         JsonNode eval = Json.MAPPER.readTree(e.stdout());
         assertEquals(metrics.path("test").path("accuracy").asDouble(), eval.path("accuracy").asDouble(), 1e-9);
 

@@ -20,6 +20,17 @@ import org.jspecify.annotations.NonNull;
  */
 public final class NamedDatasets {
     public static final List<String> NAMES = List.of("fashion-mnist", "mnist", "digits");
+    private static final List<String> FASHION_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+    /** Class names by label (Fashion-MNIST's article names; digits 0–9 for the others), empty for unknown sets. */
+    public static @NonNull List<String> classNames(@NonNull String name) {
+        return switch (name) {
+            case "fashion-mnist" -> FASHION_CLASSES;
+            case "mnist", "digits" -> List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+            default -> List.of();
+        };
+    }
     /** digits: a fixed shuffle (seed 0), then 1,437 samples (80%) train and 360 test — the same split everywhere. */
     static final int DIGITS_TRAIN = 1437;
 

@@ -1,5 +1,6 @@
 package dlkit.model;
 
+import dlkit.data.Augmentation;
 import dlkit.data.Dataset;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,15 @@ public final class FitOptions {
     private final @Nullable Long seed;
     private final int initialEpoch;
     private final List<Callback> callbacks;
+    private final Augmentation augmentation;
 
     private FitOptions(int epochs, int batchSize, double validationSplit, @Nullable Dataset validationData, boolean shuffle,
                        @Nullable Long seed, int initialEpoch, List<Callback> callbacks) {
+        this(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, Augmentation.NONE);
+    }
+
+    private FitOptions(int epochs, int batchSize, double validationSplit, @Nullable Dataset validationData, boolean shuffle,
+                       @Nullable Long seed, int initialEpoch, List<Callback> callbacks, Augmentation augmentation) {
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs: expected a positive integer, got " + epochs);
         }
@@ -42,6 +49,7 @@ public final class FitOptions {
         this.seed = seed;
         this.initialEpoch = initialEpoch;
         this.callbacks = List.copyOf(callbacks);
+        this.augmentation = augmentation;
     }
 
     public static @NonNull FitOptions epochs(int epochs) {
@@ -53,38 +61,47 @@ public final class FitOptions {
     }
 
     public @NonNull FitOptions withEpochs(int v) {
-        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks);
+        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation);
     }
 
     public @NonNull FitOptions batchSize(int v) {
-        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks);
+        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation);
     }
 
     public @NonNull FitOptions validationSplit(double v) {
-        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, initialEpoch, callbacks);
+        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, initialEpoch, callbacks, augmentation);
     }
 
     public @NonNull FitOptions validationData(@Nullable Dataset v) {
-        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, initialEpoch, callbacks);
+        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, initialEpoch, callbacks, augmentation);
     }
 
     public @NonNull FitOptions shuffle(boolean v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, initialEpoch, callbacks);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, initialEpoch, callbacks, augmentation);
     }
 
     /** Fixes weight initialisation (when the model has none yet), shuffling and dropout: same seed, same weights. */
     public @NonNull FitOptions seed(long v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, initialEpoch, callbacks);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, initialEpoch, callbacks, augmentation);
     }
 
     public @NonNull FitOptions initialEpoch(int v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, callbacks);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, callbacks, augmentation);
     }
 
     public @NonNull FitOptions callbacks(@NonNull Callback... v) {
         List<Callback> all = new ArrayList<>(callbacks);
         all.addAll(List.of(v));
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, all);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, all, augmentation);
+    }
+
+    /** Augments every training batch (images only); validation and test data are never augmented. */
+    public @NonNull FitOptions augmentation(@NonNull Augmentation v) {
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, v);
+    }
+
+    public @NonNull Augmentation augmentation() {
+        return augmentation;
     }
 
     public int epochs() {

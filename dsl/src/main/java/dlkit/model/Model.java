@@ -3,6 +3,7 @@ package dlkit.model;
 import dlkit.DlkitException;
 import dlkit.ShapeException;
 import dlkit.data.ArrayDataset;
+import dlkit.data.Augmentation;
 import dlkit.data.Dataset;
 import dlkit.io.ModelArchive;
 import dlkit.io.ModelConfig;
@@ -343,6 +344,13 @@ public class Model {
                     + " (float64 serves gradient checks and inference)");
         }
         ensureInitialized(options.seed());
+        if (!options.augmentation().isNone()) {
+            try {
+                Augmentation.imageDims(inputShape());
+            } catch (IllegalArgumentException e) {
+                throw new DlkitException(e.getMessage());
+            }
+        }
         Dataset train = data;
         Dataset val = options.validationData();
         if (options.validationSplit() > 0) {
@@ -406,6 +414,9 @@ public class Model {
                 int b = (int) state.batchesDone;
                 for (Callback c : callbacks) {
                     c.onBatchBegin(b, state);
+                }
+                if (!options.augmentation().isNone()) {
+                    options.augmentation().apply(plan.input, n, inputShape(), state.seed, iterations);
                 }
                 double l = trainStep(plan, n, y, rowsPerSample, outWidth);
                 for (Metric.Accumulator a : accs) {

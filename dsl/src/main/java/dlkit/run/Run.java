@@ -6,6 +6,7 @@ import dlkit.ConfigException;
 import dlkit.DlkitException;
 import dlkit.config.Json;
 import dlkit.data.ArrayDataset;
+import dlkit.data.Augmentation;
 import dlkit.io.ModelArchive;
 import dlkit.io.ModelConfig;
 import dlkit.model.Callback;
@@ -65,6 +66,13 @@ public final class Run {
             train = fit(model, train, norm, "data.train");
             val = val == null ? null : fit(model, val, norm, "data.validation");
             test = test == null ? null : fit(model, test, norm, "data.test");
+            if (!config.data().augment().isNone()) {
+                try {
+                    Augmentation.imageDims(model.inputShape());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("data.augment", e.getMessage());
+                }
+            }
             Run run = new Run(config, model, train, val, test);
             run.callbacks(base);
             run.checkLabels(train, "data.train");
@@ -121,7 +129,8 @@ public final class Run {
         FitOptions opts = FitOptions.epochs(o.epochs() != null ? o.epochs() : f.epochs())
                 .batchSize(o.batchSize() != null ? o.batchSize() : f.batchSize())
                 .shuffle(f.shuffle())
-                .seed(seed);
+                .seed(seed)
+                .augmentation(config.data().augment());
         if (validation != null) {
             opts = opts.validationData(validation);
         } else if (f.validationSplit() > 0) {

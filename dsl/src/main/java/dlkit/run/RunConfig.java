@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.config.Json;
+import dlkit.data.Augmentation;
 import dlkit.io.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,8 +30,10 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
     }
 
     /** {@code data}: the sources and how to normalise features (statistics from the training split only). */
-    public record DataConfig(@NonNull JsonNode train, @Nullable JsonNode validation, @Nullable JsonNode test, @NonNull String normalize) {
-        static final Set<String> KEYS = Set.of("train", "validation", "test", "normalize");
+    public record DataConfig(@NonNull JsonNode train, @Nullable JsonNode validation, @Nullable JsonNode test, @NonNull String normalize,
+                             @NonNull Augmentation augment) {
+        static final Set<String> KEYS = Set.of("train", "validation", "test", "normalize", "augment");
+        static final Set<String> AUGMENT_KEYS = Set.of("horizontal_flip", "vertical_flip", "shift", "rotation", "random_erasing");
         public static final List<String> NORMALIZE = List.of("none", "scale", "standardize");
     }
 
@@ -82,7 +85,8 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (!DataConfig.NORMALIZE.contains(normalize)) {
             throw new ConfigException("data.normalize", "expected one of " + DataConfig.NORMALIZE + ", got \"" + normalize + "\"");
         }
-        DataConfig data = new DataConfig(d.get("train"), d.get("validation"), d.get("test"), normalize);
+        DataConfig data = new DataConfig(d.get("train"), d.get("validation"), d.get("test"), normalize,
+                d.has("augment") ? augmentation(d.get("augment")) : Augmentation.NONE);
         JsonNode f = root.has("fit") ? root.get("fit") : Json.MAPPER.createObjectNode();
         if (!f.isObject()) {
             throw new ConfigException("fit", "expected an object");
@@ -117,6 +121,36 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         ObjectNode m = model.deepCopy();
         m.set("compile", compile);
         return m;
+    }
+
+    static Augmentation augmentation(JsonNode a) {
+        if (!a.isObject()) {
+            throw new ConfigException("data.augment", "expected an object such as {\"horizontal_flip\": true, \"shift\": 0.1}, got " + a);
+        }
+        ModelConfig.checkKeys(a, DataConfig.AUGMENT_KEYS, "data.augment");
+        Augmentation aug = Augmentation.NONE;
+        try {
+            if (a.has("horizontal_flip")) {
+                aug = aug.withHorizontalFlip(bool(a.get("horizontal_flip"), "data.augment.horizontal_flip"));
+            }
+            if (a.has("vertical_flip")) {
+                aug = aug.withVerticalFlip(bool(a.get("vertical_flip"), "data.augment.vertical_flip"));
+            }
+            aug = aug.withShift(number(a, "shift")).withRotation(number(a, "rotation")).withRandomErasing(number(a, "random_erasing"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("data.augment", e.getMessage());
+        }
+        return aug;
+    }
+
+    private static double number(JsonNode a, String key) {
+        if (!a.has(key)) {
+            return 0;
+        }
+        if (!a.get(key).isNumber()) {
+            throw new ConfigException("data.augment." + key, "expected a number, got " + a.get(key));
+        }
+        return a.get(key).asDouble();
     }
 
     static String text(JsonNode n, String path) {
