@@ -53,6 +53,13 @@ class CoreLayersTest {
     }
 
     @Test
+    void activityRegularizationAddsItsPenaltyAndGradient() {
+        // The kit's finite differences include the penalty, so this checks l1·sign(y) + 2·l2·y in the backward pass.
+        LayerTestKit.run(ActivityRegularization.of(0.01, 0.02), Shape.of(5), new Expect(Shape.of(5), 0, false));
+        LayerTestKit.run(ActivityRegularization.of(0, 0.5), Shape.of(2, 3), new Expect(Shape.of(2, 3), 0, false));
+    }
+
+    @Test
     void flattenAndReshape() {
         LayerTestKit.run(Flatten.of(), Shape.of(2, 3), new Expect(Shape.of(6), 0, false));
         LayerTestKit.run(Reshape.of(3, -1), Shape.of(6), new Expect(Shape.of(3, 2), 0, false));

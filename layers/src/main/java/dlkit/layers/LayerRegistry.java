@@ -28,6 +28,7 @@ public final class LayerRegistry {
         register(ActivationLayer.ENTRY);
         register(Dropout.ENTRY);
         register(GaussianNoise.ENTRY);
+        register(ActivityRegularization.ENTRY);
         register(Flatten.ENTRY);
         register(Reshape.ENTRY);
         register(Conv2D.ENTRY);
