@@ -1,5 +1,6 @@
 package dlkit.layers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,34 @@ class ConvLayersTest {
         LayerTestKit.run(Conv2D.of(2, 2, 3).strides(2, 2).padding(Padding.SAME).useBias(false), Shape.of(5, 6, 1), new Expect(Shape.of(3, 3, 2), 2 * 3 * 2, false));
         LayerTestKit.run(Conv2D.of(2, 2).dilation(2, 2).activation(Activation.TANH), Shape.of(6, 6, 2), new Expect(Shape.of(4, 4, 2), 2 * 2 * 2 * 2 + 2, false));
         LayerTestKit.run(Conv2D.of(2, 3).kernelRegularizer(Regularizer.l2(0.01)), Shape.of(4, 4, 1), new Expect(Shape.of(2, 2, 2), 3 * 3 * 2 + 2, false));
+        LayerTestKit.run(Conv2D.of(4, 3).groups(2).activation(Activation.TANH), Shape.of(5, 5, 4), new Expect(Shape.of(3, 3, 4), 3 * 3 * 2 * 4 + 4, false));
+        LayerTestKit.run(Conv2D.of(6, 2).groups(3).padding(Padding.SAME).kernelRegularizer(Regularizer.l2(0.01)), Shape.of(4, 3, 3),
+                new Expect(Shape.of(4, 3, 6), 2 * 2 * 1 * 6 + 6, false));
+    }
+
+    @Test
+    void groupedConvolutionEqualsSeparateConvolutionsOnChannelSlices() {
+        var grouped = Sequential.of(Input.of(6, 5, 4), Conv2D.of(6, 3).groups(2).padding(Padding.SAME));
+        grouped.initialize(5);
+        org.nd4j.linalg.api.ndarray.INDArray w = grouped.getWeights().get("conv2d.kernel");
+        org.nd4j.linalg.api.ndarray.INDArray b = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 6);
+        grouped.setWeights(java.util.Map.of("conv2d.kernel", w, "conv2d.bias", b));
+        assertArrayEquals(new long[] {3, 3, 2, 6}, w.shape());
+        org.nd4j.linalg.api.ndarray.INDArray x = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 6, 5, 4);
+        org.nd4j.linalg.api.ndarray.INDArray y = grouped.predict(x);
+        for (int g = 0; g < 2; g++) {
+            var single = Sequential.of(Input.of(6, 5, 2), Conv2D.of(3, 3).padding(Padding.SAME));
+            var all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+            single.setWeights(java.util.Map.of(
+                    "conv2d.kernel", w.get(all, all, all, org.nd4j.linalg.indexing.NDArrayIndex.interval(3 * g, 3 * g + 3)).dup(),
+                    "conv2d.bias", b.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3 * g, 3 * g + 3)).dup()));
+            org.nd4j.linalg.api.ndarray.INDArray part = single.predict(x.get(all, all, all, org.nd4j.linalg.indexing.NDArrayIndex.interval(2 * g, 2 * g + 2)).dup());
+            org.nd4j.linalg.api.ndarray.INDArray mine = y.get(all, all, all, org.nd4j.linalg.indexing.NDArrayIndex.interval(3 * g, 3 * g + 3));
+            assertArrayEquals(part.dup().data().asFloat(), mine.dup().data().asFloat(), 1e-5f, "group " + g);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Conv2D.of(5, 3).groups(2));
+        ShapeException e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(6, 6, 3), Conv2D.of(4, 3).groups(2)));
+        assertTrue(e.getMessage().contains("groups 2") && e.getMessage().contains("[6, 6, 3]"), e.getMessage());
     }
 
     @Test

@@ -30,10 +30,14 @@ public final class Conv2D implements Layer {
             @NonNull Initializer kernelInitializer,
             @NonNull Initializer biasInitializer,
             @Nullable Regularizer kernelRegularizer,
-            @Nullable Regularizer biasRegularizer) {
+            @Nullable Regularizer biasRegularizer,
+            int groups) {
         public Config {
             if (filters <= 0) {
                 throw new IllegalArgumentException("filters: expected a positive integer, got " + filters);
+            }
+            if (groups < 1 || filters % groups != 0) {
+                throw new IllegalArgumentException("groups: expected a positive divisor of filters (" + filters + "), got " + groups);
             }
             kernelSize = pair("kernel_size", kernelSize);
             strides = pair("strides", strides);
@@ -46,6 +50,15 @@ public final class Conv2D implements Layer {
             }
             Objects.requireNonNull(padding, "padding");
             Objects.requireNonNull(activation, "activation");
+        }
+
+        /** One group: what the 1-D, depthwise and transposed convolutions build on. */
+        public Config(@Nullable String name, int filters, int @NonNull [] kernelSize, int @NonNull [] strides, @NonNull Padding padding,
+                      @NonNull String dataFormat, int @NonNull [] dilationRate, @NonNull Activation activation, boolean useBias,
+                      @NonNull Initializer kernelInitializer, @NonNull Initializer biasInitializer,
+                      @Nullable Regularizer kernelRegularizer, @Nullable Regularizer biasRegularizer) {
+            this(name, filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer,
+                    biasInitializer, kernelRegularizer, biasRegularizer, 1);
         }
 
         static int[] pair(String key, int[] v) {
@@ -65,7 +78,8 @@ public final class Conv2D implements Layer {
                     && Arrays.equals(strides, c.strides) && padding == c.padding && dataFormat.equals(c.dataFormat)
                     && Arrays.equals(dilationRate, c.dilationRate) && activation == c.activation && useBias == c.useBias
                     && kernelInitializer.equals(c.kernelInitializer) && biasInitializer.equals(c.biasInitializer)
-                    && Objects.equals(kernelRegularizer, c.kernelRegularizer) && Objects.equals(biasRegularizer, c.biasRegularizer);
+                    && Objects.equals(kernelRegularizer, c.kernelRegularizer) && Objects.equals(biasRegularizer, c.biasRegularizer)
+                    && groups == c.groups;
         }
 
         @Override
@@ -76,12 +90,12 @@ public final class Conv2D implements Layer {
         @Override
         public String toString() {
             return "Conv2D.Config[name=" + name + ", filters=" + filters + ", kernel_size=" + Arrays.toString(kernelSize)
-                    + ", strides=" + Arrays.toString(strides) + ", padding=" + padding + "]";
+                    + ", strides=" + Arrays.toString(strides) + ", padding=" + padding + (groups > 1 ? ", groups=" + groups : "") + "]";
         }
 
         Config with(@Nullable String name, int[] strides, Padding padding, int[] dilation, Activation activation, boolean useBias,
                     Initializer ki, Initializer bi, @Nullable Regularizer kr, @Nullable Regularizer br) {
-            return new Config(name, filters, kernelSize, strides, padding, dataFormat, dilation, activation, useBias, ki, bi, kr, br);
+            return new Config(name, filters, kernelSize, strides, padding, dataFormat, dilation, activation, useBias, ki, bi, kr, br, groups);
         }
     }
 
@@ -121,6 +135,17 @@ public final class Conv2D implements Layer {
     public @NonNull Conv2D dilation(int dh, int dw) {
         Config c = config;
         return new Conv2D(c.with(c.name(), c.strides(), c.padding(), new int[] {dh, dw}, c.activation(), c.useBias(), c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer()));
+    }
+
+    /**
+     * Splits the input channels and the filters into {@code groups} independent convolutions (Keras' {@code groups};
+     * both counts must divide by it). Runs as one dense convolution with block-diagonal weights: exact, at
+     * {@code groups} times the arithmetic of a native grouped kernel, which libnd4j does not have.
+     */
+    public @NonNull Conv2D groups(int groups) {
+        Config c = config;
+        return new Conv2D(new Config(c.name(), c.filters(), c.kernelSize(), c.strides(), c.padding(), c.dataFormat(), c.dilationRate(),
+                c.activation(), c.useBias(), c.kernelInitializer(), c.biasInitializer(), c.kernelRegularizer(), c.biasRegularizer(), groups));
     }
 
     public @NonNull Conv2D activation(@NonNull Activation activation) {
@@ -184,6 +209,10 @@ public final class Conv2D implements Layer {
             throw new ShapeException("Conv2D '" + name() + "': kernel_size " + Arrays.toString(k) + " (dilation " + Arrays.toString(d)
                     + ") is larger than its input " + input + " with padding \"valid\"");
         }
+        if (input.dim(2) % config.groups() != 0) {
+            throw new ShapeException("Conv2D '" + name() + "': groups " + config.groups() + " must divide the input channels, but its input "
+                    + input + " has " + input.dim(2));
+        }
         return Shape.of(oh, ow, config.filters());
     }
 
@@ -191,7 +220,7 @@ public final class Conv2D implements Layer {
     public List<ParamSpec> params(Shape input) {
         int[] k = config.kernelSize();
         List<ParamSpec> p = new ArrayList<>();
-        p.add(new ParamSpec("kernel", new int[] {k[0], k[1], input.dim(2), config.filters()}, config.kernelInitializer(), config.kernelRegularizer()));
+        p.add(new ParamSpec("kernel", new int[] {k[0], k[1], input.dim(2) / config.groups(), config.filters()}, config.kernelInitializer(), config.kernelRegularizer()));
         if (config.useBias()) {
             p.add(new ParamSpec("bias", new int[] {config.filters()}, config.biasInitializer(), config.biasRegularizer()));
         }
@@ -211,7 +240,7 @@ public final class Conv2D implements Layer {
     @Override
     public Kernel compile(BuildContext ctx) {
         int[] ks = config.kernelSize();
-        if (useGemmPath(ctx, ks[0] * ks[1] * ctx.inputShape().dim(2))) {
+        if (config.groups() == 1 && useGemmPath(ctx, ks[0] * ks[1] * ctx.inputShape().dim(2))) {
             return compileGemm(ctx);
         }
         Shape in = ctx.inputShape();
@@ -222,8 +251,89 @@ public final class Conv2D implements Layer {
         int ph = config.padding().padBefore(in.dim(0), out.dim(0), k[0], s[0], d[0]);
         int pw = config.padding().padBefore(in.dim(1), out.dim(1), k[1], s[1], d[1]);
         long[] iArgs = NativeConv.iArgs(k, s, d, ph, pw, config.padding());
-        return NativeConv.compile(ctx, "conv2d", iArgs, new long[] {k[0], k[1], in.dim(2), config.filters()}, config.activation(),
-                config.useBias(), config.kernelRegularizer(), config.biasRegularizer());
+        long[] denseShape = {k[0], k[1], in.dim(2), config.filters()};
+        if (config.groups() == 1) {
+            return NativeConv.compile(ctx, "conv2d", iArgs, denseShape, config.activation(),
+                    config.useBias(), config.kernelRegularizer(), config.biasRegularizer());
+        }
+        int size = k[0] * k[1] * in.dim(2) * config.filters();
+        // Scratch is sized per sample: ask for enough rows' worth to hold one dense kernel.
+        int perRow = (size + ctx.maxBatch() - 1) / ctx.maxBatch();
+        return NativeConv.compile(ctx, "conv2d", iArgs, denseShape, config.activation(), config.useBias(), config.kernelRegularizer(),
+                config.biasRegularizer(), new BlockDiagonal(ctx.param("kernel"), ctx.grad("kernel"), ctx.scratch(perRow), ctx.scratch(perRow),
+                        k[0] * k[1], in.dim(2), config.filters(), config.groups()));
+    }
+
+    /**
+     * The grouped kernel {@code [kh, kw, C/G, F]} laid into a dense {@code [kh, kw, C, F]} one with zeros outside each
+     * group's block, and the dense gradient read back from those blocks: filter f sees only channels of group
+     * {@code f / (F/G)}.
+     */
+    static final class BlockDiagonal implements NativeConv.KernelExpansion {
+        private final Buf w;
+        private final Buf dw;
+        private final Buf dense;
+        private final Buf denseGrad;
+        private final int taps;
+        private final int c;
+        private final int f;
+        private final int groups;
+        private final double[] small;
+        private final double[] big;
+
+        BlockDiagonal(Buf w, Buf dw, Buf dense, Buf denseGrad, int taps, int c, int f, int groups) {
+            this.w = w;
+            this.dw = dw;
+            this.dense = dense;
+            this.denseGrad = denseGrad;
+            this.taps = taps;
+            this.c = c;
+            this.f = f;
+            this.groups = groups;
+            this.small = new double[taps * (c / groups) * f];
+            this.big = new double[taps * c * f];
+        }
+
+        @Override
+        public Buf kernel() {
+            return dense;
+        }
+
+        @Override
+        public Buf kernelGrad() {
+            return denseGrad;
+        }
+
+        @Override
+        public void expand() {
+            int cg = c / groups;
+            int fg = f / groups;
+            w.get(0, small, 0, small.length);
+            Arrays.fill(big, 0);
+            for (int t = 0; t < taps; t++) {
+                for (int j = 0; j < cg; j++) {
+                    for (int o = 0; o < f; o++) {
+                        big[(t * c + (o / fg) * cg + j) * f + o] = small[(t * cg + j) * f + o];
+                    }
+                }
+            }
+            dense.put(0, big, 0, big.length);
+        }
+
+        @Override
+        public void contract() {
+            int cg = c / groups;
+            int fg = f / groups;
+            denseGrad.get(0, big, 0, big.length);
+            for (int t = 0; t < taps; t++) {
+                for (int j = 0; j < cg; j++) {
+                    for (int o = 0; o < f; o++) {
+                        small[(t * cg + j) * f + o] = big[(t * c + (o / fg) * cg + j) * f + o];
+                    }
+                }
+            }
+            dw.put(0, small, 0, small.length);
+        }
     }
 
     private Kernel compileGemm(BuildContext ctx) {

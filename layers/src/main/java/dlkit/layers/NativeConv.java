@@ -19,8 +19,24 @@ final class NativeConv {
         return new long[] {k[0], k[1], s[0], s[1], ph, pw, d[0], d[1], padding == Padding.SAME ? 1 : 0, 1, 0};
     }
 
+    /** Weights stored in another layout than the op takes (grouped convolution): copied in before, gradients back after. */
+    interface KernelExpansion {
+        Buf kernel();
+
+        Buf kernelGrad();
+
+        void expand();
+
+        void contract();
+    }
+
     static Kernel compile(BuildContext ctx, String op, long[] iArgs, long[] kernelShape, Activation act, boolean useBias,
                           @Nullable Regularizer kernelReg, @Nullable Regularizer biasReg) {
+        return compile(ctx, op, iArgs, kernelShape, act, useBias, kernelReg, biasReg, null);
+    }
+
+    static Kernel compile(BuildContext ctx, String op, long[] iArgs, long[] kernelShape, Activation act, boolean useBias,
+                          @Nullable Regularizer kernelReg, @Nullable Regularizer biasReg, @Nullable KernelExpansion expansion) {
         Shape in = ctx.inputShape();
         Shape out = ctx.outputShape();
         int f = out.last();
@@ -38,8 +54,8 @@ final class NativeConv {
         WeightPenalty penalty = new WeightPenalty(kernelReg, w, dw, biasReg, b, db);
         long[] xs = {in.dim(0), in.dim(1), in.dim(2)};
         long[] ys = {out.dim(0), out.dim(1), f};
-        INDArray wv = w.view(kernelShape);
-        INDArray dwv = dw.view(kernelShape);
+        INDArray wv = (expansion != null ? expansion.kernel() : w).view(kernelShape);
+        INDArray dwv = (expansion != null ? expansion.kernelGrad() : dw).view(kernelShape);
         NativeOp forwardOp = new NativeOp(op, iArgs, n -> new NativeOp.Binding(
                 b != null ? new INDArray[] {x.view(Conv2D.rows(n, xs)), wv, b.view(f)} : new INDArray[] {x.view(Conv2D.rows(n, xs)), wv},
                 new INDArray[] {z.view(Conv2D.rows(n, ys))}));
@@ -51,6 +67,9 @@ final class NativeConv {
         return new Kernel() {
             @Override
             public void forward(int n, boolean training, long step) {
+                if (expansion != null) {
+                    expansion.expand();
+                }
                 forwardOp.run(n);
                 if (act != Activation.LINEAR) {
                     act.forward(z, y, n * pixels, f);
@@ -63,6 +82,9 @@ final class NativeConv {
                     act.backward(z, y, dy, dy, n * pixels, f);
                 }
                 backwardOp.run(n);
+                if (expansion != null) {
+                    expansion.contract();
+                }
                 penalty.addGradients();
             }
 
