@@ -28,6 +28,19 @@ class ConvLayersTest {
     }
 
     @Test
+    void bilinearUpsamplingInterpolatesBetweenPixelCentres() {
+        // One row [a, b] doubled: half-pixel centres give a, ¾a+¼b, ¼a+¾b, b (Keras' image.resize, bilinear).
+        var m = Sequential.of(Input.of(1, 2, 1), UpSampling2D.of(1, 2).interpolation("bilinear"));
+        float[] y = m.predict(org.nd4j.linalg.factory.Nd4j.create(new float[] {4, 8}, new long[] {1, 1, 2, 1})).data().asFloat();
+        assertArrayEquals(new float[] {4, 5, 7, 8}, y, 1e-6f);
+        // Tripled: sources at −1/3, 0, 1/3, 2/3, 1, 4/3 clamp to the edges.
+        m = Sequential.of(Input.of(1, 2, 1), UpSampling2D.of(1, 3).interpolation("bilinear"));
+        y = m.predict(org.nd4j.linalg.factory.Nd4j.create(new float[] {3, 9}, new long[] {1, 1, 2, 1})).data().asFloat();
+        assertArrayEquals(new float[] {3, 3, 5, 7, 9, 9}, y, 1e-5f);
+        assertThrows(IllegalArgumentException.class, () -> UpSampling2D.of(2).interpolation("bicubic"));
+    }
+
+    @Test
     void groupedConvolutionEqualsSeparateConvolutionsOnChannelSlices() {
         var grouped = Sequential.of(Input.of(6, 5, 4), Conv2D.of(6, 3).groups(2).padding(Padding.SAME));
         grouped.initialize(5);
@@ -91,6 +104,7 @@ class ConvLayersTest {
         LayerTestKit.run(ZeroPadding2D.of(1, 2, 0, 1), Shape.of(3, 2, 2), new Expect(Shape.of(6, 3, 2), 0, false));
         LayerTestKit.run(Cropping2D.of(1, 0, 1, 2), Shape.of(4, 5, 2), new Expect(Shape.of(3, 2, 2), 0, false));
         LayerTestKit.run(UpSampling2D.of(2, 3), Shape.of(2, 2, 2), new Expect(Shape.of(4, 6, 2), 0, false));
+        LayerTestKit.run(UpSampling2D.of(2, 3).interpolation("bilinear"), Shape.of(3, 2, 2), new Expect(Shape.of(6, 6, 2), 0, false));
     }
 
     @Test

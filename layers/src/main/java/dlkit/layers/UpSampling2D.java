@@ -9,16 +9,18 @@ import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Repeats each pixel of a channels-last image {@code size = [rows, cols]} times (nearest-neighbour upsampling, Keras'
- * default interpolation). The backward pass sums each block's gradients into its source pixel.
+ * Enlarges a channels-last image {@code size = [rows, cols]} times: {@code "nearest"} (Keras' default) repeats each
+ * pixel, {@code "bilinear"} interpolates between pixel centres (half-pixel alignment with edge clamping, as Keras'
+ * {@code image.resize}). The backward pass sends each output gradient back to the pixels it was made from, with the
+ * same weights.
  */
 public final class UpSampling2D implements Layer {
     public record Config(@Nullable String name, int @NonNull [] size, @NonNull String dataFormat, @NonNull String interpolation) {
         public Config {
             size = Conv2D.Config.pair("size", size);
             Window2D.checkFormat(dataFormat);
-            if (!"nearest".equals(interpolation)) {
-                throw new IllegalArgumentException("interpolation: only \"nearest\" is supported, got \"" + interpolation + "\"");
+            if (!"nearest".equals(interpolation) && !"bilinear".equals(interpolation)) {
+                throw new IllegalArgumentException("interpolation: expected \"nearest\" or \"bilinear\", got \"" + interpolation + "\"");
             }
         }
 
@@ -56,6 +58,11 @@ public final class UpSampling2D implements Layer {
         return new UpSampling2D(new Config(null, new int[] {rows, cols}, "channels_last", "nearest"));
     }
 
+    /** "nearest" or "bilinear". */
+    public @NonNull UpSampling2D interpolation(@NonNull String interpolation) {
+        return new UpSampling2D(new Config(config.name(), config.size(), config.dataFormat(), interpolation));
+    }
+
     @Override
     public String type() {
         return "UpSampling2D";
@@ -84,6 +91,101 @@ public final class UpSampling2D implements Layer {
 
     @Override
     public Kernel compile(BuildContext ctx) {
+        return config.interpolation().equals("bilinear") ? compileBilinear(ctx) : compileNearest(ctx);
+    }
+
+    /** Source pixel pairs and the second one's weight for each output coordinate along one axis. */
+    record Taps(int[] lo, int[] hi, double[] w) {
+        static Taps of(int in, int scale) {
+            int out = in * scale;
+            int[] lo = new int[out];
+            int[] hi = new int[out];
+            double[] w = new double[out];
+            for (int o = 0; o < out; o++) {
+                double src = Math.max(0, (o + 0.5) / scale - 0.5);
+                int i0 = Math.min((int) Math.floor(src), in - 1);
+                lo[o] = i0;
+                hi[o] = Math.min(i0 + 1, in - 1);
+                w[o] = Math.min(src - i0, 1);
+            }
+            return new Taps(lo, hi, w);
+        }
+    }
+
+    private Kernel compileBilinear(BuildContext ctx) {
+        Shape in = ctx.inputShape();
+        int iw = in.dim(1);
+        int ch = in.dim(2);
+        Taps ty = Taps.of(in.dim(0), config.size()[0]);
+        Taps tx = Taps.of(iw, config.size()[1]);
+        int oh = ty.w().length;
+        int ow = tx.w().length;
+        int inSize = in.size();
+        int outSize = ctx.outputShape().size();
+        Buf x = ctx.input();
+        Buf y = ctx.output();
+        Buf dy = ctx.outputGrad();
+        @Nullable Buf dx = ctx.inputGrad();
+        double[] src = new double[ctx.maxBatch() * inSize];
+        double[] dst = new double[ctx.maxBatch() * outSize];
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                x.get(0, src, 0, n * inSize);
+                for (int b = 0; b < n; b++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        int r0 = b * inSize + ty.lo()[oy] * iw * ch;
+                        int r1 = b * inSize + ty.hi()[oy] * iw * ch;
+                        double wy = ty.w()[oy];
+                        for (int ox = 0; ox < ow; ox++) {
+                            int c0 = tx.lo()[ox] * ch;
+                            int c1 = tx.hi()[ox] * ch;
+                            double wx = tx.w()[ox];
+                            int o = b * outSize + (oy * ow + ox) * ch;
+                            for (int k = 0; k < ch; k++) {
+                                double top = (1 - wx) * src[r0 + c0 + k] + wx * src[r0 + c1 + k];
+                                double bottom = (1 - wx) * src[r1 + c0 + k] + wx * src[r1 + c1 + k];
+                                dst[o + k] = (1 - wy) * top + wy * bottom;
+                            }
+                        }
+                    }
+                }
+                y.put(0, dst, 0, n * outSize);
+            }
+
+            @Override
+            public void backward(int n) {
+                if (dx == null) {
+                    return;
+                }
+                dy.get(0, dst, 0, n * outSize);
+                Arrays.fill(src, 0, n * inSize, 0.0);
+                for (int b = 0; b < n; b++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        int r0 = b * inSize + ty.lo()[oy] * iw * ch;
+                        int r1 = b * inSize + ty.hi()[oy] * iw * ch;
+                        double wy = ty.w()[oy];
+                        for (int ox = 0; ox < ow; ox++) {
+                            int c0 = tx.lo()[ox] * ch;
+                            int c1 = tx.hi()[ox] * ch;
+                            double wx = tx.w()[ox];
+                            int o = b * outSize + (oy * ow + ox) * ch;
+                            for (int k = 0; k < ch; k++) {
+                                double g = dst[o + k];
+                                src[r0 + c0 + k] += (1 - wy) * (1 - wx) * g;
+                                src[r0 + c1 + k] += (1 - wy) * wx * g;
+                                src[r1 + c0 + k] += wy * (1 - wx) * g;
+                                src[r1 + c1 + k] += wy * wx * g;
+                            }
+                        }
+                    }
+                }
+                dx.put(0, src, 0, n * inSize);
+            }
+        };
+    }
+
+    private Kernel compileNearest(BuildContext ctx) {
         Shape in = ctx.inputShape();
         int ih = in.dim(0);
         int iw = in.dim(1);
