@@ -3,6 +3,7 @@ package dlkit.model;
 import dlkit.layers.BuildContext;
 import dlkit.layers.Kernel;
 import dlkit.layers.Layer;
+import dlkit.layers.MaskRule;
 import dlkit.tensor.Buf;
 import dlkit.tensor.DType;
 import dlkit.tensor.Shape;
@@ -40,6 +41,8 @@ final class Plan {
         @Nullable Buf curGrad = inputGradient ? Buf.allocate(dtype, maxBatch * model.inputShape().size()) : null;
         this.inputGrad = curGrad;
         List<Kernel> ks = new ArrayList<>();
+        // The time-step mask, from the layer that made it (Embedding mask_zero, Masking) through those that keep it.
+        @Nullable Buf mask = null;
         for (int i = 1; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             Shape inShape = shapes.get(i - 1);
@@ -54,7 +57,15 @@ final class Plan {
                 out = Buf.allocate(dtype, maxBatch * outShape.size());
                 outGrad = Buf.allocate(dtype, maxBatch * outShape.size());
             }
-            ks.add(layer.compile(new Context(model, i, inShape, outShape, maxBatch, cur, curGrad, out, outGrad, fused && last)));
+            MaskRule rule = layer.maskRule();
+            @Nullable Buf outMask = switch (rule) {
+                case MAKE -> Buf.allocate(dtype, maxBatch * outShape.dim(0));
+                case PASS -> mask;
+                case DROP -> null;
+            };
+            ks.add(layer.compile(new Context(model, i, inShape, outShape, maxBatch, cur, curGrad, out, outGrad, fused && last,
+                    mask, rule == MaskRule.MAKE ? outMask : null)));
+            mask = outMask;
             cur = out;
             curGrad = outGrad;
         }
@@ -110,9 +121,13 @@ final class Plan {
         private final Buf output;
         private final Buf outputGrad;
         private final boolean fused;
+        private final @Nullable Buf inputMask;
+        private final @Nullable Buf outputMask;
 
         Context(Model model, int index, Shape inShape, Shape outShape, int maxBatch, Buf input, @Nullable Buf inputGrad,
-                Buf output, Buf outputGrad, boolean fused) {
+                Buf output, Buf outputGrad, boolean fused, @Nullable Buf inputMask, @Nullable Buf outputMask) {
+            this.inputMask = inputMask;
+            this.outputMask = outputMask;
             this.model = model;
             this.index = index;
             this.inShape = inShape;
@@ -200,6 +215,16 @@ final class Plan {
         @Override
         public long seed() {
             return model.seedFor(index);
+        }
+
+        @Override
+        public @Nullable Buf inputMask() {
+            return inputMask;
+        }
+
+        @Override
+        public @Nullable Buf outputMask() {
+            return outputMask;
         }
     }
 }

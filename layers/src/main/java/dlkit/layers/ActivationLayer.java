@@ -45,6 +45,11 @@ public final class ActivationLayer implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return MaskRule.PASS;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

@@ -48,6 +48,11 @@ public final class ActivityRegularization implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return MaskRule.PASS;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

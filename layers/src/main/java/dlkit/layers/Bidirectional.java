@@ -19,19 +19,22 @@ public final class Bidirectional implements Layer {
     public record Config(@Nullable String name, @NonNull ObjectNode layer, @NonNull String mergeMode) {
         public Config {
             Objects.requireNonNull(layer, "layer");
-            Layer inner = LayerRegistry.fromJson(layer, "layer");
-            if (!(inner instanceof SimpleRNN || inner instanceof LSTM || inner instanceof GRU)) {
-                throw new IllegalArgumentException("layer: Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got " + inner.type());
+            if (layer != RequiredLayer.PLACEHOLDER) {
+                Layer inner = LayerRegistry.fromJson(layer, "layer");
+                if (!(inner instanceof SimpleRNN || inner instanceof LSTM || inner instanceof GRU)) {
+                    throw new IllegalArgumentException("layer: Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got " + inner.type());
+                }
+                layer = LayerRegistry.toJson(inner);
             }
-            layer = LayerRegistry.toJson(inner);
             if (!List.of("concat", "sum", "mul", "ave").contains(mergeMode)) {
                 throw new IllegalArgumentException("merge_mode: expected \"concat\", \"sum\", \"mul\" or \"ave\", got \"" + mergeMode + "\"");
             }
         }
     }
 
+    // "layer" is required: the default is a placeholder that must not touch the registry (it may be initialising this).
     static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
-            "Bidirectional", Config.class, new Config(null, LayerRegistry.toJson(SimpleRNN.of(1)), "concat"), Set.of("layer"), Bidirectional::new);
+            "Bidirectional", Config.class, new Config(null, RequiredLayer.PLACEHOLDER, "concat"), Set.of("layer"), Bidirectional::new);
 
     private final Config config;
     private final Layer forwardLayer;
@@ -67,6 +70,11 @@ public final class Bidirectional implements Layer {
     @Override
     public @Nullable String name() {
         return config.name();
+    }
+
+    @Override
+    public MaskRule maskRule() {
+        return forwardLayer.maskRule();
     }
 
     @Override
@@ -110,8 +118,8 @@ public final class Bidirectional implements Layer {
         Buf gb = Buf.allocate(ctx.dtype(), mb * size);
         @Nullable Buf dx = ctx.inputGrad();
         @Nullable Buf dxb = dx != null ? Buf.allocate(ctx.dtype(), mb * in.size()) : null;
-        Kernel fwd = forwardLayer.compile(new SubContext(ctx, in, one, mb, ctx.input(), dx, yf, gf, "forward_", ctx.seed()));
-        Kernel bwd = backwardLayer.compile(new SubContext(ctx, in, one, mb, ctx.input(), dxb, yb, gb, "backward_", ctx.seed() ^ 0x5DEECE66DL));
+        Kernel fwd = forwardLayer.compile(new SubContext(ctx, in, one, mb, ctx.input(), dx, yf, gf, "forward_", ctx.seed(), ctx.inputMask()));
+        Kernel bwd = backwardLayer.compile(new SubContext(ctx, in, one, mb, ctx.input(), dxb, yb, gb, "backward_", ctx.seed() ^ 0x5DEECE66DL, ctx.inputMask()));
         String mode = config.mergeMode();
         Buf y = ctx.output();
         Buf dy = ctx.outputGrad();

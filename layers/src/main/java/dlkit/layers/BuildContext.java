@@ -44,4 +44,14 @@ public interface BuildContext {
 
     /** A seed for this layer's randomness, fixed by the model seed and the layer's position. */
     long seed();
+
+    /** The time-step mask of the input, {@code [maxBatch, steps]} (1 real, 0 padding), or null when there is none. */
+    default @Nullable Buf inputMask() {
+        return null;
+    }
+
+    /** Where a {@link MaskRule#MAKE} layer writes its output's mask; null for other layers. */
+    default @Nullable Buf outputMask() {
+        return null;
+    }
 }

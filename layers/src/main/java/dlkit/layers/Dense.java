@@ -103,6 +103,11 @@ public final class Dense implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return MaskRule.PASS;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

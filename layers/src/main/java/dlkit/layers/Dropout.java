@@ -53,6 +53,11 @@ public final class Dropout implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return MaskRule.PASS;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

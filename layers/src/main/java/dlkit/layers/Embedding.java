@@ -28,9 +28,6 @@ public final class Embedding implements Layer {
                 throw new IllegalArgumentException("input_dim and output_dim: expected positive integers, got " + inputDim + " and " + outputDim);
             }
             Objects.requireNonNull(embeddingsInitializer, "embeddings_initializer");
-            if (maskZero) {
-                throw new IllegalArgumentException("mask_zero: masking padded steps is not supported yet; use mask_zero false (pad at the start so the last steps are real tokens)");
-            }
         }
     }
 
@@ -80,6 +77,16 @@ public final class Embedding implements Layer {
         return Shape.of(input.dim(0), config.outputDim());
     }
 
+    /** Index 0 is padding: the mask it starts makes recurrent layers skip those steps (input_dim counts index 0). */
+    public @NonNull Embedding maskZero(boolean v) {
+        return new Embedding(new Config(config.name(), config.inputDim(), config.outputDim(), config.embeddingsInitializer(), config.embeddingsRegularizer(), v));
+    }
+
+    @Override
+    public MaskRule maskRule() {
+        return config.maskZero() ? MaskRule.MAKE : MaskRule.DROP;
+    }
+
     @Override
     public List<ParamSpec> params(Shape input) {
         return List.of(new ParamSpec("embeddings", new int[] {config.inputDim(), config.outputDim()}, config.embeddingsInitializer(),
@@ -99,6 +106,7 @@ public final class Embedding implements Layer {
         WeightPenalty penalty = new WeightPenalty(config.embeddingsRegularizer(), e, de, null, null, null);
         int[] ids = new int[ctx.maxBatch() * steps];
         String layer = ctx.layerName();
+        @Nullable Buf mask = ctx.outputMask();
         return new Kernel() {
             @Override
             public void forward(int n, boolean training, long step) {
@@ -111,6 +119,9 @@ public final class Embedding implements Layer {
                     }
                     ids[i] = id;
                     y.copyFrom(e, id * d, i * d, d);
+                    if (mask != null) {
+                        mask.set(i, id != 0 ? 1 : 0);
+                    }
                 }
             }
 

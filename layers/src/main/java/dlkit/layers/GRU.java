@@ -134,6 +134,11 @@ public final class GRU implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return config.returnSequences() ? MaskRule.PASS : MaskRule.DROP;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

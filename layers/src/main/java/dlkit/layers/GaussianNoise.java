@@ -53,6 +53,11 @@ public final class GaussianNoise implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return MaskRule.PASS;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

@@ -131,6 +131,11 @@ public final class LSTM implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return config.returnSequences() ? MaskRule.PASS : MaskRule.DROP;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

@@ -30,6 +30,11 @@ public interface Layer {
     }
 
     /** True when the output is the input's memory seen with another shape (Flatten, Reshape): no copy, no kernel work. */
+    /** How the time-step mask passes through this layer (see {@link MaskRule}); most layers end it. */
+    default @NonNull MaskRule maskRule() {
+        return MaskRule.DROP;
+    }
+
     default boolean aliasesInput() {
         return false;
     }

@@ -51,6 +51,7 @@ public final class LayerRegistry {
         register(LSTM.ENTRY);
         register(GRU.ENTRY);
         register(Embedding.ENTRY);
+        register(Masking.ENTRY);
         register(Bidirectional.ENTRY);
         register(TimeDistributed.ENTRY);
     }

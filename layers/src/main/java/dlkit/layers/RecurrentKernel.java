@@ -83,6 +83,11 @@ final class RecurrentKernel implements Kernel {
     private final boolean fastGates;
     private boolean inMasked;
     private boolean recMasked;
+    /** The time-step mask ([batch, steps], 1 real, 0 padding) from Embedding(mask_zero) or Masking, or null. */
+    private final @Nullable Buf stepMask;
+    private final double[] keep;
+    private final double[] savedDh;
+    private final double[] savedDc;
 
     RecurrentKernel(BuildContext ctx, Spec spec) {
         this.spec = spec;
@@ -137,6 +142,10 @@ final class RecurrentKernel implements Kernel {
         this.dhrStep = new double[mb * g];
         this.inMask = new double[mb * features];
         this.recMask = new double[mb * u];
+        this.stepMask = ctx.inputMask();
+        this.keep = stepMask != null ? new double[mb * steps] : null;
+        this.savedDh = stepMask != null ? new double[mb * u] : null;
+        this.savedDc = stepMask != null ? new double[mb * u] : null;
         this.fastGates = x instanceof Buf.F32 && spec.activation() == Activation.TANH
                 && (spec.cell() == Cell.SIMPLE || spec.recurrentActivation() == Activation.SIGMOID);
     }
@@ -159,6 +168,9 @@ final class RecurrentKernel implements Kernel {
         int rows = steps * n;
         inMasked = mask(inMask, n * features, spec.dropout(), training, seed * 0x9E3779B97F4A7C15L + step);
         recMasked = mask(recMask, n * u, spec.recurrentDropout(), training, seed * 0xC2B2AE3D27D4EB4FL + step);
+        if (stepMask != null) {
+            stepMask.get(0, keep, 0, n * steps);
+        }
         // x [n, T, F] → xt [T, n, F] (reversed in time for go_backwards), input dropout applied
         x.get(0, io, 0, n * steps * features);
         for (int b = 0; b < n; b++) {
@@ -204,6 +216,9 @@ final class RecurrentKernel implements Kernel {
                 hr.get(0, hrStep, 0, n * g);
             }
             cellForward(t, n);
+            if (stepMask != null) {
+                carryMaskedRows(t, n);
+            }
             hs.put((t + 1) * n * u, hH, (t + 1) * n * u, n * u);
             if (hm != hs) {
                 int base = (t + 1) * n * u;
@@ -223,6 +238,26 @@ final class RecurrentKernel implements Kernel {
             y.put(0, io, 0, n * steps * u);
         } else {
             y.put(0, hH, steps * n * u, n * u);
+        }
+    }
+
+    /** Whether sample b's step at processing position t is real (not padding). */
+    private boolean real(int b, int t) {
+        return keep[b * steps + (spec.goBackwards() ? steps - 1 - t : t)] != 0;
+    }
+
+    /** Masked steps keep the previous state (and so output it again), as Keras does. */
+    private void carryMaskedRows(int t, int n) {
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            if (!real(b, t)) {
+                System.arraycopy(hH, hp + b * u, hH, hn + b * u, u);
+                if (cH != null) {
+                    System.arraycopy(cH, hp + b * u, cH, hn + b * u, u);
+                    System.arraycopy(tcH, hp + b * u, tcH, hn + b * u, u);
+                }
+            }
         }
     }
 
@@ -350,10 +385,25 @@ final class RecurrentKernel implements Kernel {
                     }
                 }
             }
+            if (stepMask != null) {
+                System.arraycopy(dh, 0, savedDh, 0, n * u);
+                System.arraycopy(dc, 0, savedDc, 0, n * u);
+            }
             if (fastGates && spec.cell() == Cell.LSTM) {
                 lstmBackwardStep(t, n);
             } else {
                 genericBackwardStep(t, n);
+            }
+            if (stepMask != null) {
+                // A masked step was a copy of the previous state: its gradient passes straight through, no gate sees it.
+                for (int b = 0; b < n; b++) {
+                    if (!real(b, t)) {
+                        Arrays.fill(dzxStep, b * g, (b + 1) * g, 0.0);
+                        Arrays.fill(dhrStep, b * g, (b + 1) * g, 0.0);
+                        System.arraycopy(savedDh, b * u, dh, b * u, u);
+                        System.arraycopy(savedDc, b * u, dc, b * u, u);
+                    }
+                }
             }
             dZx.put(t * n * g, dzxStep, 0, n * g);
             if (dHr != dZx) {

@@ -126,6 +126,11 @@ public final class SimpleRNN implements Layer {
     }
 
     @Override
+    public MaskRule maskRule() {
+        return config.returnSequences() ? MaskRule.PASS : MaskRule.DROP;
+    }
+
+    @Override
     public Config config() {
         return config;
     }

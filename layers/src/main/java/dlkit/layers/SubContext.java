@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * buffers, and the wrapper's weights under a prefix ({@code forward_} + {@code kernel}).
  */
 record SubContext(BuildContext outer, Shape inputShape, Shape outputShape, int maxBatch, Buf input, @Nullable Buf inputGrad, Buf output,
-                  Buf outputGrad, String paramPrefix, long seed) implements BuildContext {
+                  Buf outputGrad, String paramPrefix, long seed, @Nullable Buf inputMask) implements BuildContext {
     @Override
     public String layerName() {
         return outer.layerName();

@@ -19,12 +19,16 @@ public final class TimeDistributed implements Layer {
     public record Config(@Nullable String name, @NonNull ObjectNode layer) {
         public Config {
             Objects.requireNonNull(layer, "layer");
-            layer = LayerRegistry.toJson(LayerRegistry.fromJson(layer, "layer"));
+            if (layer != RequiredLayer.PLACEHOLDER) {
+                layer = LayerRegistry.toJson(LayerRegistry.fromJson(layer, "layer"));
+            }
         }
     }
 
+    // "layer" is required, so the registry's default never reaches a model; it must not touch the registry either,
+    // which may be initialising this very entry.
     static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
-            "TimeDistributed", Config.class, new Config(null, LayerRegistry.toJson(Dense.of(1))), Set.of("layer"), TimeDistributed::new);
+            "TimeDistributed", Config.class, new Config(null, RequiredLayer.PLACEHOLDER), Set.of("layer"), TimeDistributed::new);
 
     private final Config config;
     private final Layer inner;
@@ -51,6 +55,11 @@ public final class TimeDistributed implements Layer {
     @Override
     public @Nullable String name() {
         return config.name();
+    }
+
+    @Override
+    public MaskRule maskRule() {
+        return MaskRule.PASS;
     }
 
     @Override
@@ -83,7 +92,7 @@ public final class TimeDistributed implements Layer {
     public Kernel compile(BuildContext ctx) {
         int steps = ctx.inputShape().dim(0);
         Kernel k = inner.compile(new SubContext(ctx, item(ctx.inputShape()), item(ctx.outputShape()), ctx.maxBatch() * steps, ctx.input(),
-                ctx.inputGrad(), ctx.output(), ctx.outputGrad(), "", ctx.seed()));
+                ctx.inputGrad(), ctx.output(), ctx.outputGrad(), "", ctx.seed(), null));
         return new Kernel() {
             @Override
             public void forward(int n, boolean training, long step) {
