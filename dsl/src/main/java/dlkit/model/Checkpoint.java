@@ -74,6 +74,13 @@ public final class Checkpoint {
             ArrayNode col = logs.putArray(k);
             v.forEach(col::add);
         });
+        ObjectNode states = t.putObject("states");
+        s.model().states().forEach((k, v) -> {
+            ArrayNode a = states.putArray(k);
+            for (double d : v) {
+                a.add(d);
+            }
+        });
         ArrayNode cbs = t.putArray("callbacks");
         Map<String, Integer> seenTypes = new HashMap<>();
         for (Callback c : s.callbacks) {
@@ -127,6 +134,12 @@ public final class Checkpoint {
             }
             s.accumulators.get(i).restore(v);
         }
+        t.path("states").fields().forEachRemaining(e -> {
+            double[] into = model.persistentState(e.getKey(), e.getValue().size());
+            for (int i = 0; i < e.getValue().size(); i++) {
+                into[i] = e.getValue().get(i).asDouble();
+            }
+        });
         List<Integer> epochs = new ArrayList<>();
         t.path("history").path("epochs").forEach(n -> epochs.add(n.asInt()));
         Map<String, List<Double>> logs = new LinkedHashMap<>();

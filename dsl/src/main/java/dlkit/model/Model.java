@@ -66,6 +66,8 @@ public class Model {
     private double learningRate;
     private int[][] slotRanges;
     private final Map<Long, Plan> plans = new HashMap<>();
+    /** Stateful layers' carried state (an RNN's h and c per sample slot), by layer and name; see {@link #resetStates}. */
+    private final Map<String, double[]> states = new LinkedHashMap<>();
 
     protected Model(@NonNull String name, @NonNull List<? extends Layer> layerList, @NonNull DType dtype) {
         if (layerList.isEmpty() || !(layerList.get(0) instanceof Input)) {
@@ -203,6 +205,28 @@ public class Model {
         } else if (requested != null) {
             setSeed(requested);
         }
+    }
+
+    /**
+     * Zeroes what stateful layers carry from batch to batch (Keras' {@code reset_states}): the next batch starts
+     * from zero state, as at the start of a new set of sequences.
+     */
+    public void resetStates() {
+        states.values().forEach(v -> Arrays.fill(v, 0));
+    }
+
+    double[] persistentState(String key, int length) {
+        double[] v = states.computeIfAbsent(key, k -> new double[length]);
+        if (v.length < length) {
+            throw new DlkitException("stateful layer state " + key + " holds " + v.length + " values, for the batch size it was first run with;"
+                    + " this plan needs " + length + ": a stateful model runs with one batch size (pass the same batch size to fit, evaluate and predict)");
+        }
+        return v;
+    }
+
+    /** The stateful layers' state, for checkpoints. */
+    Map<String, double[]> states() {
+        return states;
     }
 
     /** The seed shuffling and dropout derive from (a resumed run takes its checkpoint's). */

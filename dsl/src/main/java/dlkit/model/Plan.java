@@ -223,6 +223,11 @@ final class Plan {
         }
 
         @Override
+        public double[] persistentState(String name, int length) {
+            return model.persistentState(layerName() + "." + name, length);
+        }
+
+        @Override
         public @Nullable Buf outputMask() {
             return outputMask;
         }

@@ -50,6 +50,14 @@ public interface BuildContext {
         return null;
     }
 
+    /**
+     * State that outlives a batch (a stateful RNN's last h and c), shared by every plan of the model and kept until
+     * {@code model.resetStates()}: {@code length} zeros the first time this layer asks for {@code name}.
+     */
+    default double @NonNull [] persistentState(@NonNull String name, int length) {
+        throw new UnsupportedOperationException("layer '" + layerName() + "' needs persistent state, which this context does not keep");
+    }
+
     /** Where a {@link MaskRule#MAKE} layer writes its output's mask; null for other layers. */
     default @Nullable Buf outputMask() {
         return null;

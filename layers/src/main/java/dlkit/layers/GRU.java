@@ -51,9 +51,6 @@ public final class GRU implements Layer {
             if (returnState) {
                 throw new IllegalArgumentException("return_state: the extra state outputs need a multi-output (functional) model, which dlkit does not have yet; use return_state false");
             }
-            if (stateful) {
-                throw new IllegalArgumentException("stateful: carrying state across batches is not supported yet; use stateful false");
-            }
             if (!resetAfter) {
                 throw new IllegalArgumentException("reset_after: only true (Keras' default, the cuDNN-compatible variant) is supported");
             }
@@ -88,6 +85,14 @@ public final class GRU implements Layer {
 
     public @NonNull GRU returnSequences(boolean on) {
         return set("returnSequences", on);
+    }
+
+    /**
+     * Keeps each sample slot's final state as the next batch's initial state (Keras' stateful): sample i of every
+     * batch continues sample i of the previous one. Needs a fixed batch size; {@code model.resetStates()} starts over.
+     */
+    public @NonNull GRU stateful(boolean on) {
+        return set("stateful", on);
     }
 
     public @NonNull GRU goBackwards(boolean on) {
@@ -168,7 +173,7 @@ public final class GRU implements Layer {
     @Override
     public Kernel compile(BuildContext ctx) {
         return new RecurrentKernel(ctx, new RecurrentKernel.Spec(RecurrentKernel.Cell.GRU, config.units(), config.activation(),
-                config.recurrentActivation(), config.useBias(), config.dropout(), config.recurrentDropout(), config.returnSequences(), config.goBackwards(),
+                config.recurrentActivation(), config.useBias(), config.dropout(), config.recurrentDropout(), config.returnSequences(), config.goBackwards(), config.stateful(),
                 config.kernelRegularizer(), config.recurrentRegularizer(), config.biasRegularizer()));
     }
 }

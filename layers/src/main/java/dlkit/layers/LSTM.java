@@ -51,9 +51,6 @@ public final class LSTM implements Layer {
             if (returnState) {
                 throw new IllegalArgumentException("return_state: the extra state outputs need a multi-output (functional) model, which dlkit does not have yet; use return_state false");
             }
-            if (stateful) {
-                throw new IllegalArgumentException("stateful: carrying state across batches is not supported yet; use stateful false");
-            }
             Objects.requireNonNull(kernelInitializer, "kernel_initializer");
             Objects.requireNonNull(recurrentInitializer, "recurrent_initializer");
             Objects.requireNonNull(biasInitializer, "bias_initializer");
@@ -85,6 +82,14 @@ public final class LSTM implements Layer {
 
     public @NonNull LSTM returnSequences(boolean on) {
         return set("returnSequences", on);
+    }
+
+    /**
+     * Keeps each sample slot's final state as the next batch's initial state (Keras' stateful): sample i of every
+     * batch continues sample i of the previous one. Needs a fixed batch size; {@code model.resetStates()} starts over.
+     */
+    public @NonNull LSTM stateful(boolean on) {
+        return set("stateful", on);
     }
 
     public @NonNull LSTM goBackwards(boolean on) {
@@ -165,7 +170,7 @@ public final class LSTM implements Layer {
     @Override
     public Kernel compile(BuildContext ctx) {
         return new RecurrentKernel(ctx, new RecurrentKernel.Spec(RecurrentKernel.Cell.LSTM, config.units(), config.activation(),
-                config.recurrentActivation(), config.useBias(), config.dropout(), config.recurrentDropout(), config.returnSequences(), config.goBackwards(),
+                config.recurrentActivation(), config.useBias(), config.dropout(), config.recurrentDropout(), config.returnSequences(), config.goBackwards(), config.stateful(),
                 config.kernelRegularizer(), config.recurrentRegularizer(), config.biasRegularizer()));
     }
 }

@@ -28,7 +28,7 @@ final class RecurrentKernel implements Kernel {
 
     /** The settings every recurrent layer shares. */
     record Spec(Cell cell, int units, Activation activation, Activation recurrentActivation, boolean useBias, double dropout,
-                double recurrentDropout, boolean returnSequences, boolean goBackwards, @Nullable Regularizer kernelReg,
+                double recurrentDropout, boolean returnSequences, boolean goBackwards, boolean stateful, @Nullable Regularizer kernelReg,
                 @Nullable Regularizer recurrentReg, @Nullable Regularizer biasReg) {}
 
     private final Spec spec;
@@ -88,6 +88,9 @@ final class RecurrentKernel implements Kernel {
     private final double[] keep;
     private final double[] savedDh;
     private final double[] savedDc;
+    /** Stateful layers: the last h (and c) of each sample slot, the next batch's initial state. */
+    private final double @Nullable [] carriedH;
+    private final double @Nullable [] carriedC;
 
     RecurrentKernel(BuildContext ctx, Spec spec) {
         this.spec = spec;
@@ -142,6 +145,8 @@ final class RecurrentKernel implements Kernel {
         this.dhrStep = new double[mb * g];
         this.inMask = new double[mb * features];
         this.recMask = new double[mb * u];
+        this.carriedH = spec.stateful() ? ctx.persistentState("h", mb * u) : null;
+        this.carriedC = spec.stateful() && spec.cell() == Cell.LSTM ? ctx.persistentState("c", mb * u) : null;
         this.stepMask = ctx.inputMask();
         this.keep = stepMask != null ? new double[mb * steps] : null;
         this.savedDh = stepMask != null ? new double[mb * u] : null;
@@ -195,13 +200,28 @@ final class RecurrentKernel implements Kernel {
         if (!fusedRecurrent) {
             zs.get(0, zx, 0, rows * g);
         }
-        Arrays.fill(hH, 0, n * u, 0.0);
-        hs.fill(0, n * u);
-        if (hm != hs) {
-            hm.fill(0, n * u);
+        if (carriedH != null) {
+            System.arraycopy(carriedH, 0, hH, 0, n * u);
+            hs.put(0, hH, 0, n * u);
+            if (hm != hs) {
+                for (int i = 0; i < n * u; i++) {
+                    io[i] = recMasked ? hH[i] * recMask[i] : hH[i];
+                }
+                hm.put(0, io, 0, n * u);
+            }
+        } else {
+            Arrays.fill(hH, 0, n * u, 0.0);
+            hs.fill(0, n * u);
+            if (hm != hs) {
+                hm.fill(0, n * u);
+            }
         }
         if (cH != null) {
-            Arrays.fill(cH, 0, n * u, 0.0);
+            if (carriedC != null) {
+                System.arraycopy(carriedC, 0, cH, 0, n * u);
+            } else {
+                Arrays.fill(cH, 0, n * u, 0.0);
+            }
         }
         for (int t = 0; t < steps; t++) {
             if (fusedRecurrent) {
@@ -226,6 +246,13 @@ final class RecurrentKernel implements Kernel {
                     io[i] = recMasked ? hH[base + i] * recMask[i] : hH[base + i];
                 }
                 hm.put(base, io, 0, n * u);
+            }
+        }
+        if (carriedH != null) {
+            // Gradients stop at the batch boundary (truncated backpropagation through time), as in Keras.
+            System.arraycopy(hH, steps * n * u, carriedH, 0, n * u);
+            if (carriedC != null) {
+                System.arraycopy(cH, steps * n * u, carriedC, 0, n * u);
             }
         }
         // outputs in processing order, batch-major

@@ -46,9 +46,6 @@ public final class SimpleRNN implements Layer {
             if (returnState) {
                 throw new IllegalArgumentException("return_state: the extra state outputs need a multi-output (functional) model, which dlkit does not have yet; use return_state false");
             }
-            if (stateful) {
-                throw new IllegalArgumentException("stateful: carrying state across batches is not supported yet; use stateful false");
-            }
             Objects.requireNonNull(kernelInitializer, "kernel_initializer");
             Objects.requireNonNull(recurrentInitializer, "recurrent_initializer");
             Objects.requireNonNull(biasInitializer, "bias_initializer");
@@ -80,6 +77,14 @@ public final class SimpleRNN implements Layer {
 
     public @NonNull SimpleRNN returnSequences(boolean on) {
         return set("returnSequences", on);
+    }
+
+    /**
+     * Keeps each sample slot's final state as the next batch's initial state (Keras' stateful): sample i of every
+     * batch continues sample i of the previous one. Needs a fixed batch size; {@code model.resetStates()} starts over.
+     */
+    public @NonNull SimpleRNN stateful(boolean on) {
+        return set("stateful", on);
     }
 
     public @NonNull SimpleRNN goBackwards(boolean on) {
@@ -160,7 +165,7 @@ public final class SimpleRNN implements Layer {
     @Override
     public Kernel compile(BuildContext ctx) {
         return new RecurrentKernel(ctx, new RecurrentKernel.Spec(RecurrentKernel.Cell.SIMPLE, config.units(), config.activation(),
-                Activation.LINEAR, config.useBias(), config.dropout(), config.recurrentDropout(), config.returnSequences(), config.goBackwards(),
+                Activation.LINEAR, config.useBias(), config.dropout(), config.recurrentDropout(), config.returnSequences(), config.goBackwards(), config.stateful(),
                 config.kernelRegularizer(), config.recurrentRegularizer(), config.biasRegularizer()));
     }
 }

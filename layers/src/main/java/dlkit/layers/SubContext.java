@@ -45,4 +45,9 @@ record SubContext(BuildContext outer, Shape inputShape, Shape outputShape, int m
     public boolean lossFused() {
         return false;
     }
+
+    @Override
+    public double[] persistentState(String name, int length) {
+        return outer.persistentState(paramPrefix + name, length);
+    }
 }
