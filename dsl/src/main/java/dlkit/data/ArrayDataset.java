@@ -187,6 +187,31 @@ public final class ArrayDataset implements Dataset {
         return y[(from + i) * labelWidth + j];
     }
 
+    /** All samples' features as one array {@code [samples, ...featureShape]} (for predict). */
+    public @NonNull INDArray featuresArray() {
+        int f = featureShape.size();
+        long[] shape = new long[featureShape.rank() + 1];
+        shape[0] = count;
+        for (int d = 0; d < featureShape.rank(); d++) {
+            shape[d + 1] = featureShape.dim(d);
+        }
+        return org.nd4j.linalg.factory.Nd4j.create(Arrays.copyOfRange(x, from * f, (from + count) * f), shape, 'c');
+    }
+
+    /** The class of sample {@code i}: its label for class-index labels, the largest entry for one-hot labels. */
+    public int classOf(int i) {
+        if (labelWidth == 1) {
+            return (int) label(i, 0);
+        }
+        int best = 0;
+        for (int j = 1; j < labelWidth; j++) {
+            if (label(i, j) > label(i, best)) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
     /** Raises a clear error if a label is not a class index in [0, classes). */
     public void checkClassLabels(int classes, String lossName) {
         if (labelWidth != 1) {

@@ -175,6 +175,11 @@ public class Model {
         return s;
     }
 
+    /** The same table as {@link #summary}, returned without printing (logs, notebooks, a custom print function). */
+    public @NonNull String summaryText() {
+        return Summary.render(this);
+    }
+
     /** The weights of layer {@code layer} (index into {@link #layers()}), trainable or not. */
     public long paramCount(int layer) {
         return weights.slots.stream().filter(sl -> sl.layer() == layer).mapToLong(sl -> sl.spec().size()).sum();
