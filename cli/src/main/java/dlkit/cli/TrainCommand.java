@@ -23,9 +23,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "train", mixinStandardHelpOptions = true, description = {
-        "Train the model a config describes; writes DIR/model.dlk, DIR/history.csv, DIR/metrics.json and DIR/training.png/.svg.",
-        "Backs up to DIR/checkpoint.dlk every epoch and on SIGINT/SIGTERM: the same command with the same --output resumes",
-        "a killed run where it stopped, and does nothing for a finished one."})
+        "Train the model a config describes.",
+        "Writes DIR/model.dlk, DIR/history.csv, DIR/metrics.json and DIR/training.png/.svg.",
+        "Backs up to DIR/checkpoint.dlk every epoch and on SIGINT/SIGTERM: the same command with the",
+        "same --output resumes a killed run where it stopped, and does nothing for a finished one."})
 final class TrainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The run config (JSON).")
     Path config;
