@@ -78,13 +78,18 @@ final class TrainCommand implements Callable<Integer> {
         if (backup != null && fresh) {
             Files.deleteIfExists(backup.file());
         }
-        if (backup != null && Checkpoint.isCompleted(backup.file()) && Files.exists(out.resolve("metrics.json"))) {
-            System.out.println("dl: " + out + " already holds the finished run (" + backup.file().getFileName()
-                    + ", metrics.json); nothing to train. Use another --output, or --fresh to train again.");
-            return 0;
-        }
         if (backup != null && Files.exists(backup.file())) {
-            Checkpoint.Info at = Checkpoint.info(backup.file());
+            Checkpoint.Info at;
+            try {
+                at = Checkpoint.info(backup.file());
+            } catch (dlkit.ModelFileException e) {
+                throw new dlkit.ModelFileException(e.getMessage() + "; --fresh starts the run over (and replaces it)", e);
+            }
+            if (at.completed() && Files.exists(out.resolve("metrics.json"))) {
+                System.out.println("dl: " + out + " already holds the finished run (" + backup.file().getFileName()
+                        + ", metrics.json); nothing to train. Use another --output, or --fresh to train again.");
+                return 0;
+            }
             System.out.println("dl: resuming from " + backup.file() + " (epoch " + (at.epoch() + 1) + ", batch " + at.batchesDone() + ")");
         }
         if (!quiet) {

@@ -75,6 +75,16 @@ class DlCommandTest {
         assertEquals(0, again.code(), again.stderr());
         assertTrue(again.stdout().contains("already holds the finished run"), again.stdout());
 
+        // A checkpoint that is not one (truncated, overwritten): exit 2, the file named, and how to start over.
+        Path broken = dir.resolve("broken");
+        Files.createDirectories(broken);
+        Files.writeString(broken.resolve("checkpoint.dlk"), "not a zip");
+        Out bad = dl("train", quickstart.toString(), "--epochs", "1", "--output", broken.toString());
+        assertEquals(2, bad.code(), bad.stderr());
+        assertTrue(bad.stderr().contains("checkpoint.dlk") && bad.stderr().contains("--fresh"), bad.stderr());
+        Out fresh = dl("train", quickstart.toString(), "--epochs", "1", "--output", broken.toString(), "--fresh", "--quiet");
+        assertEquals(0, fresh.code(), fresh.stderr());
+
         Out e = dl("evaluate", run.resolve("model.dlk").toString(), "--data", quickstart.toString(), "--json",
                 "--confusion-matrix", dir.resolve("cm.png").toString());
         assertEquals(0, e.code(), e.stderr());
