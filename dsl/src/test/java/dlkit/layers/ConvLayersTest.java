@@ -41,6 +41,23 @@ class ConvLayersTest {
     }
 
     @Test
+    void residualBlocksIdentityProjectionAndBottleneck() {
+        // Identity shortcut: 2 × (3·3·4·4 kernel + 4 BN γβ + 4+4 moving statistics).
+        LayerTestKit.run(ResidualBlock.of(4), Shape.of(5, 5, 4), new Expect(Shape.of(5, 5, 4), 2 * (3 * 3 * 4 * 4 + 16), true));
+        // Stride 2 and a channel change: a 1×1 projection with BatchNormalization on the shortcut.
+        LayerTestKit.run(ResidualBlock.of(3).strides(2), Shape.of(5, 4, 2),
+                new Expect(Shape.of(3, 2, 3), 3 * 3 * 2 * 3 + 12 + 3 * 3 * 3 * 3 + 12 + 2 * 3 + 12, true));
+        // Bottleneck: 1×1, 3×3, 1×1.
+        LayerTestKit.run(ResidualBlock.of(2).convolutions(3), Shape.of(4, 4, 2),
+                new Expect(Shape.of(4, 4, 2), (2 * 2 + 8) + (3 * 3 * 2 * 2 + 8) + (2 * 2 + 8), true));
+        // Without BatchNormalization (the PyTorch reference's block): biased convolutions, the same in training and inference.
+        LayerTestKit.run(ResidualBlock.of(3).batchNormalization(false), Shape.of(4, 4, 3), new Expect(Shape.of(4, 4, 3), 2 * (3 * 3 * 3 * 3 + 3), false));
+        assertThrows(IllegalArgumentException.class, () -> ResidualBlock.of(4).kernelSize(2));
+        ShapeException e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(8, 8), ResidualBlock.of(4)));
+        assertTrue(e.getMessage().contains("ResidualBlock") && e.getMessage().contains("[8, 8]"), e.getMessage());
+    }
+
+    @Test
     void groupedConvolutionEqualsSeparateConvolutionsOnChannelSlices() {
         var grouped = Sequential.of(Input.of(6, 5, 4), Conv2D.of(6, 3).groups(2).padding(Padding.SAME));
         grouped.initialize(5);

@@ -54,6 +54,7 @@ public final class LayerRegistry {
         register(Masking.ENTRY);
         register(Bidirectional.ENTRY);
         register(TimeDistributed.ENTRY);
+        register(ResidualBlock.ENTRY);
     }
 
     private LayerRegistry() {}
