@@ -111,6 +111,15 @@ class KillResumeTest {
         ma.remove("seconds");
         mb.remove("seconds");
         assertEquals(ma, mb);
+        // The scheduler's learning_rate is in the history, not among the results.
+        assertTrue(Files.readString(actual.resolve("history.csv")).startsWith("epoch,loss,accuracy,val_loss,val_accuracy,learning_rate"));
+        assertEquals(List.of("loss", "accuracy"), iterator(mb.get("train").fieldNames()));
+    }
+
+    static List<String> iterator(java.util.Iterator<String> it) {
+        List<String> out = new ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
     }
 
     @Test

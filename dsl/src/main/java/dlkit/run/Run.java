@@ -201,6 +201,10 @@ public final class Run {
         Map<String, Double> trainM = new LinkedHashMap<>();
         Map<String, Double> valM = new LinkedHashMap<>();
         for (String k : h.keys()) {
+            if (k.equals("learning_rate")) {
+                // Logged by schedulers for the history and plots; a setting, not a result of the data.
+                continue;
+            }
             if (k.startsWith("val_")) {
                 valM.put(k.substring(4), h.last(k));
             } else {
