@@ -1,6 +1,5 @@
 package dlkit.callbacks;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dlkit.DlkitException;
 import dlkit.model.Callback;
 import dlkit.model.Checkpoint;
@@ -113,23 +112,9 @@ public final class BackupAndRestore implements Callback {
         }
     }
 
-    @Override
-    public @Nullable JsonNode checkpointState() {
-        return null;
-    }
-
     static BackupAndRestore fromConfig(Options o, Path outputDir) {
         BackupAndRestore b = new BackupAndRestore(outputDir.resolve(o.string("backup_dir", ".")).normalize());
-        if (o.has("save_freq")) {
-            JsonNode f = o.get("save_freq");
-            if (f.isTextual() && f.asText().equals("epoch")) {
-                b.saveEverySteps(0);
-            } else if (f.isIntegralNumber() && f.asLong() >= 1 && f.asLong() <= Integer.MAX_VALUE) {
-                b.saveEverySteps(f.asInt());
-            } else {
-                throw new dlkit.ConfigException(o.at("save_freq"), "expected \"epoch\" or a positive number of batches, got " + f);
-            }
-        }
+        b.saveEverySteps(o.saveFreq());
         b.deleteCheckpoint(o.bool("delete_checkpoint", false));
         return b;
     }

@@ -193,16 +193,7 @@ public final class ModelCheckpoint implements Callback {
         mc.saveBestOnly(o.bool("save_best_only", false));
         mc.weightsOnly(o.bool("save_weights_only", false));
         mc.initialValueThreshold(o.optionalNumber("initial_value_threshold"));
-        if (o.has("save_freq")) {
-            JsonNode f = o.get("save_freq");
-            if (f.isTextual() && f.asText().equals("epoch")) {
-                mc.saveEverySteps(0);
-            } else if (f.isIntegralNumber() && f.asLong() >= 1 && f.asLong() <= Integer.MAX_VALUE) {
-                mc.saveEverySteps(f.asInt());
-            } else {
-                throw new dlkit.ConfigException(o.at("save_freq"), "expected \"epoch\" or a positive number of batches, got " + f);
-            }
-        }
+        mc.saveEverySteps(o.saveFreq());
         return mc;
     }
 }

@@ -89,6 +89,21 @@ final class Options {
         return node.get(key).asBoolean();
     }
 
+    /** Keras' {@code save_freq}: "epoch" (0 here) or a positive number of optimizer steps. */
+    int saveFreq() {
+        if (!has("save_freq")) {
+            return 0;
+        }
+        JsonNode f = node.get("save_freq");
+        if (f.isTextual() && f.asText().equals("epoch")) {
+            return 0;
+        }
+        if (f.isIntegralNumber() && f.asLong() >= 1 && f.asLong() <= Integer.MAX_VALUE) {
+            return f.asInt();
+        }
+        throw new ConfigException(at("save_freq"), "expected \"epoch\" or a positive number of batches, got " + f);
+    }
+
     /** Runs a builder setter, reporting its IllegalArgumentException at this key's path. */
     void apply(String key, Runnable setter) {
         try {
