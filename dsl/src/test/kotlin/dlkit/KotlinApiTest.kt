@@ -44,14 +44,14 @@ class KotlinApiTest {
             Flatten.of(),
             Dense.of(10).activation(Activation.SOFTMAX),
         )
-        assertEquals(Shape.of(14, 14, 16), cnn.outputShapes()[3])
+        assertEquals(Shape.of(14, 14, 16), cnn.layerOutputShapes()[3])
         val rnn = Sequential.of(
             Input.of(28, 28),
             Bidirectional.of(LSTM.of(32).returnSequences(true)),
             GRU.of(16),
             Dense.of(10).activation(Activation.SOFTMAX),
         )
-        assertEquals(Shape.of(28, 64), rnn.outputShapes()[1])
+        assertEquals(Shape.of(28, 64), rnn.layerOutputShapes()[1])
         assertEquals(2L * 4 * (28 * 32 + 32 * 32 + 32), rnn.paramCount(1))
     }
 

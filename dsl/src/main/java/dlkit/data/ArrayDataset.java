@@ -4,6 +4,7 @@ import dlkit.DlkitException;
 import dlkit.tensor.Buf;
 import dlkit.tensor.Shape;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.jspecify.annotations.NonNull;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -51,6 +52,55 @@ public final class ArrayDataset implements Dataset {
         }
         int width = y.rank() == 1 ? 1 : (int) (y.length() / n);
         return new ArrayDataset(toFloats(x), Shape.of(dims), toFloats(y), width);
+    }
+
+    /**
+     * Data for a model with several inputs and outputs: each sample's inputs packed one after another (flattened, in
+     * the model's input order) and its labels likewise, as such a model reads them. One input and one label array
+     * give the same dataset as {@link #of(INDArray, INDArray)} apart from the flattened feature shape.
+     */
+    public static @NonNull ArrayDataset ofArrays(@NonNull List<INDArray> inputs, @NonNull List<INDArray> labels) {
+        if (inputs.isEmpty() || labels.isEmpty()) {
+            throw new DlkitException("ofArrays: expected at least one input array and one label array");
+        }
+        long n = inputs.get(0).size(0);
+        float[][] xs = new float[inputs.size()][];
+        int[] xw = new int[inputs.size()];
+        int xTotal = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            INDArray a = inputs.get(i);
+            if (a.rank() < 1 || a.size(0) != n) {
+                throw new DlkitException("input array " + i + ": expected " + n + " samples like input 0, got shape " + Arrays.toString(a.shape()));
+            }
+            xs[i] = toFloats(a);
+            xw[i] = (int) (a.length() / n);
+            xTotal += xw[i];
+        }
+        float[][] ys = new float[labels.size()][];
+        int[] yw = new int[labels.size()];
+        int yTotal = 0;
+        for (int i = 0; i < labels.size(); i++) {
+            INDArray a = labels.get(i);
+            if (a.rank() < 1 || a.size(0) != n) {
+                throw new DlkitException("label array " + i + ": expected " + n + " rows to match the inputs, got shape " + Arrays.toString(a.shape()));
+            }
+            ys[i] = toFloats(a);
+            yw[i] = (int) (a.length() / n);
+            yTotal += yw[i];
+        }
+        return new ArrayDataset(pack(xs, xw, xTotal, (int) n), Shape.of(xTotal), pack(ys, yw, yTotal, (int) n), yTotal);
+    }
+
+    private static float[] pack(float[][] parts, int[] widths, int total, int n) {
+        float[] out = new float[n * total];
+        for (int r = 0; r < n; r++) {
+            int off = r * total;
+            for (int i = 0; i < parts.length; i++) {
+                System.arraycopy(parts[i], r * widths[i], out, off, widths[i]);
+                off += widths[i];
+            }
+        }
+        return out;
     }
 
     public static @NonNull ArrayDataset of(float @NonNull [] @NonNull [] x, int @NonNull [] labels) {

@@ -9,6 +9,7 @@ import dlkit.io.ModelArchive;
 import dlkit.io.ModelConfig;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
+import dlkit.layers.SymbolicTensor;
 import dlkit.loss.Loss;
 import dlkit.metrics.ConfusionMatrix;
 import dlkit.metrics.Metric;
@@ -50,6 +51,8 @@ public class Model {
     private final String name;
     private final List<Layer> layers;
     private final List<Shape> shapes;
+    final Graph graph;
+    private final boolean functional;
     private final DType dtype;
     final Weights weights;
     private boolean initialized;
@@ -58,6 +61,7 @@ public class Model {
     private @Nullable Optimizer optimizer;
     private @Nullable Loss loss;
     private List<Metric> metrics = List.of();
+    private List<Head> heads = List.of();
     private @Nullable UpdateRule rule;
     private float[] heapParams;
     private float[] heapGrads;
@@ -85,6 +89,9 @@ public class Model {
         s.add(cur);
         for (int i = 1; i < layers.size(); i++) {
             Layer l = layers.get(i);
+            if (l instanceof Input) {
+                throw new ShapeException("layer " + i + " is an Input: a Sequential model has one Input, first; use Model.of(inputs, outputs) for several");
+            }
             try {
                 cur = l.outputShape(cur);
             } catch (ShapeException e) {
@@ -96,7 +103,63 @@ public class Model {
             s.add(cur);
         }
         this.shapes = List.copyOf(s);
-        this.weights = new Weights(layers, shapes, dtype);
+        this.graph = Graph.chain(layers, shapes);
+        this.functional = false;
+        this.weights = new Weights(layers, layerInputShapes(graph), dtype);
+    }
+
+    /** A functional model over {@code graph} (see {@link #of(List, List)}). */
+    Model(@NonNull String name, Graph raw, @NonNull DType dtype) {
+        this.name = name;
+        this.dtype = dtype;
+        this.layers = List.copyOf(assignNames(raw.layers()));
+        for (Layer l : layers) {
+            if (l.name().contains(":")) {
+                throw new DlkitException("layer name \"" + l.name() + "\" contains ':', which marks a shared layer's later calls (\"dense:1\")");
+            }
+        }
+        this.graph = raw.withLayers(layers);
+        int[] first = graph.firstCalls();
+        List<Shape> s = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            s.add(first[i] < 0 ? ((Input) layers.get(i)).shape() : graph.tensorShapes().get(graph.nodes().get(first[i]).out()));
+        }
+        this.shapes = List.copyOf(s);
+        this.functional = true;
+        this.weights = new Weights(layers, layerInputShapes(graph), dtype);
+    }
+
+    /** The input shape each layer's weights are built for (its first call's first input); null for Inputs. */
+    private static List<Shape> layerInputShapes(Graph g) {
+        int[] first = g.firstCalls();
+        List<Shape> in = new ArrayList<>();
+        for (int i = 0; i < g.layers().size(); i++) {
+            in.add(first[i] < 0 ? null : g.tensorShapes().get(g.nodes().get(first[i]).in()[0]));
+        }
+        return in;
+    }
+
+    /**
+     * A functional model (Keras' {@code keras.Model(inputs, outputs)}): the layers called between the {@link Input}s
+     * and the output tensors, with shared layers, merges and several inputs and outputs.
+     */
+    public static @NonNull Model of(@NonNull List<? extends SymbolicTensor> inputs, @NonNull List<? extends SymbolicTensor> outputs) {
+        return new Model("functional", Graph.of(inputs, outputs), DType.FLOAT32);
+    }
+
+    /** The same architecture in another precision (weights are not copied). */
+    public @NonNull Model withDType(@NonNull DType dtype) {
+        return new Model(name, graph, dtype);
+    }
+
+    /** The same architecture under another name (weights are not copied). */
+    public @NonNull Model named(@NonNull String name) {
+        return new Model(name, graph, dtype);
+    }
+
+    /** A functional model with one input and one output. */
+    public static @NonNull Model of(@NonNull SymbolicTensor input, @NonNull SymbolicTensor output) {
+        return of(List.of(input), List.of(output));
     }
 
     /** Keras' naming: {@code dense}, {@code dense_1}, …; names the user gave are kept and must be unique. */
@@ -141,17 +204,73 @@ public class Model {
         return layers;
     }
 
+    /** The sample shape of the model's only input (see {@link #inputShapes()} for models with several). */
     public @NonNull Shape inputShape() {
-        return shapes.get(0);
+        if (graph.inputs().length != 1) {
+            throw new DlkitException("model '" + name + "' has " + graph.inputs().length + " inputs " + inputNames() + "; use inputShapes()");
+        }
+        return graph.tensorShapes().get(graph.inputs()[0]);
     }
 
+    /** The sample shape of the model's only output (see {@link #outputShapes()} for models with several). */
     public @NonNull Shape outputShape() {
-        return shapes.get(shapes.size() - 1);
+        if (graph.outputs().length != 1) {
+            throw new DlkitException("model '" + name + "' has " + graph.outputs().length + " outputs " + outputNames() + "; use outputShapes()");
+        }
+        return graph.tensorShapes().get(graph.outputs()[0]);
     }
 
-    /** The output shape of every layer (index 0 is the input). */
+    /** The sample shape of each input, in order. */
+    public @NonNull List<Shape> inputShapes() {
+        return Arrays.stream(graph.inputs()).mapToObj(t -> graph.tensorShapes().get(t)).toList();
+    }
+
+    /** The sample shape of each output, in order. */
     public @NonNull List<Shape> outputShapes() {
+        return Arrays.stream(graph.outputs()).mapToObj(t -> graph.tensorShapes().get(t)).toList();
+    }
+
+    /** The inputs' names (their Input layers'). */
+    public @NonNull List<String> inputNames() {
+        return Arrays.stream(graph.inputs()).mapToObj(graph::tensorName).toList();
+    }
+
+    /** The outputs' names: the layer that produces each ({@code dense:1} for a shared layer's second call). */
+    public @NonNull List<String> outputNames() {
+        return Arrays.stream(graph.outputs()).mapToObj(graph::tensorName).toList();
+    }
+
+    /** The output shape of every layer, in {@link #layers()} order (a shared layer's first call). */
+    public @NonNull List<Shape> layerOutputShapes() {
         return shapes;
+    }
+
+    /** True for a model built with {@link #of(List, List)} (a graph), false for a Sequential stack. */
+    public boolean isFunctional() {
+        return functional;
+    }
+
+    /** The layer named {@code name}. */
+    public @NonNull Layer getLayer(@NonNull String name) {
+        for (Layer l : layers) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        throw new DlkitException("model '" + this.name + "' has no layer named \"" + name + "\"; its layers are "
+                + layers.stream().map(Layer::name).toList());
+    }
+
+    /** Samples as a dataset holds them: the only input's shape, or all inputs flattened and packed one after another. */
+    @NonNull Shape featureShape() {
+        if (graph.inputs().length == 1) {
+            return inputShape();
+        }
+        int total = 0;
+        for (Shape sh : inputShapes()) {
+            total += sh.size();
+        }
+        return Shape.of(total);
     }
 
     public @NonNull DType dtype() {
@@ -277,14 +396,49 @@ public class Model {
         return compile(optimizer, loss, List.of(metrics));
     }
 
+    /** One loss and one metric list for every output (for a model with several outputs, each gets the same). */
     public @NonNull Model compile(@NonNull Optimizer optimizer, @NonNull Loss loss, @NonNull List<Metric> metrics) {
-        if (loss.sparseLabels() && outputShape().last() < 2) {
-            throw new ShapeException(loss.name() + " needs at least 2 outputs per sample (one per class), but the model outputs "
-                    + outputShape().withBatch() + "; use binary_crossentropy for a single sigmoid output");
+        int k = graph.outputs().length;
+        return compile(optimizer, java.util.Collections.nCopies(k, loss), java.util.Collections.nCopies(k, 1.0),
+                java.util.Collections.nCopies(k, List.copyOf(metrics)));
+    }
+
+    /**
+     * Per-output losses, loss weights and metrics (lists in output order, see {@link #outputNames()}): the training
+     * loss is Σ weightᵢ·lossᵢ, and metrics are logged as {@code <output>_<metric>} when there are several outputs.
+     */
+    public @NonNull Model compile(@NonNull Optimizer optimizer, @NonNull List<Loss> losses, @NonNull List<Double> lossWeights,
+                                  @NonNull List<List<Metric>> metrics) {
+        int k = graph.outputs().length;
+        if (losses.size() != k || lossWeights.size() != k || metrics.size() != k) {
+            throw new DlkitException("model '" + name + "' has " + k + " output(s) " + outputNames() + " but compile got "
+                    + losses.size() + " loss(es), " + lossWeights.size() + " loss weight(s) and " + metrics.size() + " metric list(s)");
         }
+        List<Head> hs = new ArrayList<>();
+        int labelOffset = 0;
+        for (int o = 0; o < k; o++) {
+            Loss l = losses.get(o);
+            Shape out = graph.tensorShapes().get(graph.outputs()[o]);
+            String outName = graph.tensorName(graph.outputs()[o]);
+            if (l.sparseLabels() && out.last() < 2) {
+                throw new ShapeException(l.name() + " needs at least 2 outputs per sample (one per class), but "
+                        + (k == 1 ? "the model outputs " : "output '" + outName + "' is ") + out.withBatch()
+                        + "; use binary_crossentropy for a single sigmoid output");
+            }
+            double w = lossWeights.get(o);
+            if (!(w >= 0) || Double.isInfinite(w)) {
+                throw new DlkitException("loss weight for output '" + outName + "' must be finite and >= 0, got " + w);
+            }
+            int width = out.last();
+            int rows = out.size() / width;
+            int lw = l.labelWidth(width) * rows;
+            hs.add(new Head(o, outName, l, w, List.copyOf(metrics.get(o)), width, rows, lw, labelOffset));
+            labelOffset += lw;
+        }
+        this.heads = List.copyOf(hs);
         this.optimizer = optimizer;
-        this.loss = loss;
-        this.metrics = List.copyOf(metrics);
+        this.loss = losses.get(0);
+        this.metrics = List.copyOf(metrics.get(0));
         this.rule = optimizer.rule();
         this.learningRate = optimizer.learningRate();
         this.iterations = 0;
@@ -298,6 +452,98 @@ public class Model {
         }
         slotRanges = weights.slots.stream().filter(s -> s.spec().trainable()).map(s -> new int[] {s.offset(), s.spec().size()}).toArray(int[][]::new);
         return this;
+    }
+
+    /** One output's loss, its weight in the total, its metrics, and where its labels sit in a packed label row. */
+    record Head(int output, String name, Loss loss, double weight, List<Metric> metrics, int width, int rowsPerSample,
+                int labelWidth, int labelOffset) {}
+
+    List<Head> heads() {
+        return heads;
+    }
+
+    /** Each output's loss, in output order. */
+    public @NonNull List<Loss> losses() {
+        return heads.stream().map(Head::loss).toList();
+    }
+
+    /** Each output's loss weight, in output order. */
+    public @NonNull List<Double> lossWeights() {
+        return heads.stream().map(Head::weight).toList();
+    }
+
+    /** Each output's metrics, in output order. */
+    public @NonNull List<List<Metric>> outputMetrics() {
+        return heads.stream().map(Head::metrics).toList();
+    }
+
+    /** The names metrics are logged under, in accumulator order ({@code accuracy}, or {@code class_accuracy} per output). */
+    @NonNull List<String> metricNames() {
+        List<String> names = new ArrayList<>();
+        for (Head h : heads) {
+            for (Metric m : h.metrics()) {
+                names.add(heads.size() == 1 ? m.name() : h.name() + "_" + m.name());
+            }
+        }
+        return names;
+    }
+
+    private List<Metric.Accumulator> newAccumulators() {
+        List<Metric.Accumulator> accs = new ArrayList<>();
+        for (Head h : heads) {
+            for (Metric m : h.metrics()) {
+                accs.add(m.newAccumulator(h.loss(), h.width()));
+            }
+        }
+        return accs;
+    }
+
+    /** Output {@code h}'s labels for the first {@code n} samples: {@code y} itself, or unpacked from it. */
+    private static float[] labelsOf(Plan plan, List<Head> heads, int h, float[] y, int n) {
+        if (heads.size() == 1) {
+            return y;
+        }
+        Head head = heads.get(h);
+        int total = heads.get(heads.size() - 1).labelOffset() + heads.get(heads.size() - 1).labelWidth();
+        float[] dst = plan.headLabels[h];
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(y, r * total + head.labelOffset(), dst, r * head.labelWidth(), head.labelWidth());
+        }
+        return dst;
+    }
+
+    /** Σ weightᵢ·lossᵢ over the outputs (each loss stored in {@code perHead} when given); with {@code grad}, writes dL/d(output). */
+    private double lossOf(Plan plan, float[] y, int n, boolean grad, double @Nullable [] perHead) {
+        double total = 0;
+        for (int h = 0; h < heads.size(); h++) {
+            Head head = heads.get(h);
+            float[] yh = labelsOf(plan, heads, h, y, n);
+            int rows = n * head.rowsPerSample();
+            Buf g = grad ? plan.outputGrads[h] : null;
+            double l = head.loss().compute(plan.outputs[h], yh, rows, head.width(), g, grad && plan.fusedOutputs[h]);
+            if (g != null && head.weight() != 1) {
+                int len = rows * head.width();
+                for (int i = 0; i < len; i++) {
+                    g.set(i, g.get(i) * head.weight());
+                }
+            }
+            if (perHead != null) {
+                perHead[h] += l;
+            }
+            total += head.weight() * l;
+        }
+        return total;
+    }
+
+    private void updateMetrics(Plan plan, float[] y, int n, List<Metric.Accumulator> accs) {
+        int a = 0;
+        for (int h = 0; h < heads.size(); h++) {
+            Head head = heads.get(h);
+            float[] yh = head.metrics().isEmpty() ? y : labelsOf(plan, heads, h, y, n);
+            for (int m = 0; m < head.metrics().size(); m++) {
+                accs.get(a++).update(plan.outputs[h], yh, n * head.rowsPerSample(), head.width());
+            }
+        }
     }
 
     public boolean isCompiled() {
@@ -359,9 +605,9 @@ public class Model {
     }
 
     Plan plan(int maxBatch, boolean forTraining, boolean inputGradient) {
-        boolean fused = forTraining && loss != null && loss.fusesWith(layers.get(layers.size() - 1).outputActivation());
-        long key = ((long) maxBatch << 2) | (fused ? 1 : 0) | (inputGradient ? 2 : 0);
-        return plans.computeIfAbsent(key, k -> new Plan(this, maxBatch, fused, inputGradient));
+        boolean training = forTraining && loss != null;
+        long key = ((long) maxBatch << 2) | (training ? 1 : 0) | (inputGradient ? 2 : 0);
+        return plans.computeIfAbsent(key, k -> new Plan(this, maxBatch, training, inputGradient));
     }
 
     // ---- fit ----
@@ -374,6 +620,10 @@ public class Model {
         }
         ensureInitialized(options.seed());
         if (!options.augmentation().isNone()) {
+            if (graph.inputs().length != 1) {
+                throw new DlkitException("data augmentation works on image inputs of single-input models; model '" + name + "' has "
+                        + graph.inputs().length + " inputs");
+            }
             try {
                 Augmentation.imageDims(inputShape());
             } catch (IllegalArgumentException e) {
@@ -395,11 +645,9 @@ public class Model {
             checkData(val, "validation data");
         }
         int batch = options.batchSize();
-        int outWidth = outputShape().last();
-        int rowsPerSample = outputShape().size() / outWidth;
         int labelWidth = train.labelWidth();
         float[] y = new float[batch * labelWidth];
-        List<Metric.Accumulator> accs = metrics.stream().map(m -> m.newAccumulator(loss, outWidth)).toList();
+        List<Metric.Accumulator> accs = newAccumulators();
         long steps = train.size() < 0 ? -1 : (train.size() + batch - 1) / batch;
         History history = new History();
         // History last, so it records what other callbacks add to the epoch logs (learning_rate).
@@ -447,10 +695,8 @@ public class Model {
                 if (!options.augmentation().isNone()) {
                     options.augmentation().apply(plan.input, n, inputShape(), state.seed, iterations);
                 }
-                double l = trainStep(plan, n, y, rowsPerSample, outWidth);
-                for (Metric.Accumulator a : accs) {
-                    a.update(plan.output, y, n * rowsPerSample, outWidth);
-                }
+                double l = trainStep(plan, n, y);
+                updateMetrics(plan, y, n, accs);
                 state.lossSum += l * n;
                 state.seen += n;
                 state.batchesDone++;
@@ -501,10 +747,10 @@ public class Model {
         state.checkpointRequests.clear();
     }
 
-    private double trainStep(Plan plan, int n, float[] y, int rowsPerSample, int width) {
+    private double trainStep(Plan plan, int n, float[] y) {
         long step = iterations;
         plan.forward(n, true, step);
-        double l = loss.compute(plan.output, y, n * rowsPerSample, width, plan.outputGrad, plan.fused);
+        double l = lossOf(plan, y, n, true, null);
         plan.backward(n);
         l += plan.penalty();
         int count = weights.count;
@@ -530,14 +776,12 @@ public class Model {
         ensureInitialized(null);
         checkData(data, "profiling data");
         Plan plan = plan(batchSize, true);
-        int width = outputShape().last();
-        int rowsPerSample = outputShape().size() / width;
         float[] y = new float[batchSize * data.labelWidth()];
         int n = data.cursor(false, 0, 0).next(plan.input, y, batchSize);
-        int k = layers.size() - 1;
+        int k = layers.size();
         long[] fwd = new long[k];
         long[] bwd = new long[k];
-        Runnable lossStep = () -> loss.compute(plan.output, y, n * rowsPerSample, width, plan.outputGrad, plan.fused);
+        Runnable lossStep = () -> lossOf(plan, y, n, true, null);
         plan.timedStep(n, 0, fwd, bwd, lossStep);
         java.util.Arrays.fill(fwd, 0);
         java.util.Arrays.fill(bwd, 0);
@@ -546,8 +790,10 @@ public class Model {
         }
         List<LayerTiming> out = new ArrayList<>();
         for (int i = 0; i < k; i++) {
-            Layer l = layers.get(i + 1);
-            out.add(new LayerTiming(l.name(), l.type(), fwd[i] / 1e6 / steps, bwd[i] / 1e6 / steps));
+            Layer l = layers.get(i);
+            if (!(l instanceof Input)) {
+                out.add(new LayerTiming(l.name(), l.type(), fwd[i] / 1e6 / steps, bwd[i] / 1e6 / steps));
+            }
         }
         return out;
     }
@@ -558,12 +804,31 @@ public class Model {
      */
     public void checkData(@NonNull Dataset d, @NonNull String what) {
         requireCompiled("checkData");
-        if (!d.featureShape().equals(inputShape())) {
+        if (graph.inputs().length > 1) {
+            if (!d.featureShape().equals(featureShape())) {
+                throw new ShapeException(what + ": samples are shaped " + d.featureShape() + " but model '" + name + "' takes "
+                        + graph.inputs().length + " inputs " + inputShapes() + ", packed per sample as " + featureShape()
+                        + " (build the data with ArrayDataset.ofInputs)");
+            }
+        } else if (!d.featureShape().equals(inputShape())) {
             throw new ShapeException(what + ": samples are shaped " + d.featureShape() + " but model '" + name
                     + "' expects " + inputShape() + " (its Input)"
                     + (d.featureShape().size() == inputShape().size() ? "; reshape the data or add a Flatten/Reshape layer" : ""));
         }
-        int expected = loss.labelWidth(outputShape().last()) * (outputShape().size() / outputShape().last());
+        if (heads.size() > 1) {
+            Head last = heads.get(heads.size() - 1);
+            int expected = last.labelOffset() + last.labelWidth();
+            if (d.labelWidth() != expected) {
+                StringBuilder per = new StringBuilder();
+                for (Head h : heads) {
+                    per.append(per.length() == 0 ? "" : ", ").append(h.name()).append(": ").append(h.labelWidth());
+                }
+                throw new ShapeException(what + ": " + d.labelWidth() + " label value(s) per sample, but the outputs' losses need "
+                        + expected + " packed per sample (" + per + ")");
+            }
+            return;
+        }
+        int expected = heads.get(0).labelWidth();
         if (d.labelWidth() != expected) {
             throw new ShapeException(what + ": " + d.labelWidth() + " label value(s) per sample, but " + loss.name()
                     + " on outputs shaped " + outputShape().withBatch() + " needs " + expected
@@ -592,28 +857,36 @@ public class Model {
 
     private void evaluateInto(Dataset data, int batch, Map<String, Double> logs, String prefix) {
         Plan plan = plan(batch, false);
-        int outWidth = outputShape().last();
-        int rowsPerSample = outputShape().size() / outWidth;
         float[] y = new float[batch * data.labelWidth()];
-        List<Metric.Accumulator> accs = metrics.stream().map(m -> m.newAccumulator(loss, outWidth)).toList();
+        List<Metric.Accumulator> accs = newAccumulators();
         double lossSum = 0;
+        double[] headSums = new double[heads.size()];
+        double[] headBatch = new double[heads.size()];
         long seen = 0;
         Dataset.Cursor cursor = data.cursor(false, 0, 0);
         int n;
         while ((n = cursor.next(plan.input, y, batch)) > 0) {
             plan.forward(n, false, 0);
-            lossSum += loss.compute(plan.output, y, n * rowsPerSample, outWidth, null, false) * n;
-            for (Metric.Accumulator a : accs) {
-                a.update(plan.output, y, n * rowsPerSample, outWidth);
+            java.util.Arrays.fill(headBatch, 0);
+            lossSum += lossOf(plan, y, n, false, headBatch) * n;
+            for (int h = 0; h < headSums.length; h++) {
+                headSums[h] += headBatch[h] * n;
             }
+            updateMetrics(plan, y, n, accs);
             seen += n;
         }
         if (seen == 0) {
             throw new DlkitException("cannot evaluate on an empty dataset");
         }
         logs.put(prefix + "loss", lossSum / seen + plan.penalty());
+        if (heads.size() > 1) {
+            for (int h = 0; h < heads.size(); h++) {
+                logs.put(prefix + heads.get(h).name() + "_loss", headSums[h] / seen);
+            }
+        }
+        List<String> names = metricNames();
         for (int i = 0; i < accs.size(); i++) {
-            logs.put(prefix + metrics.get(i).name(), accs.get(i).result());
+            logs.put(prefix + names.get(i), accs.get(i).result());
         }
     }
 
@@ -621,6 +894,9 @@ public class Model {
     public @NonNull ConfusionMatrix confusionMatrix(@NonNull Dataset data) {
         requireCompiled("confusionMatrix");
         checkData(data, "data");
+        if (heads.size() != 1) {
+            throw new DlkitException("confusionMatrix needs a single-output model; model '" + name + "' has outputs " + outputNames());
+        }
         int width = outputShape().last();
         ConfusionMatrix cm = new ConfusionMatrix(width == 1 ? 2 : width);
         Metric.LabelKind lk = loss.sparseLabels() ? Metric.LabelKind.SPARSE : width == 1 ? Metric.LabelKind.BINARY : Metric.LabelKind.ONE_HOT;
@@ -641,6 +917,44 @@ public class Model {
     /** Outputs for {@code x} shaped {@code [samples, ...input shape]}, in inference mode (no dropout). */
     public @NonNull INDArray predict(@NonNull INDArray x) {
         return predict(x, 256);
+    }
+
+    /** Every output for inputs {@code xs} (in input order), in inference mode. */
+    public @NonNull List<INDArray> predict(@NonNull List<INDArray> xs) {
+        return predict(xs, 256);
+    }
+
+    public @NonNull List<INDArray> predict(@NonNull List<INDArray> xs, int batchSize) {
+        ensureInitialized(null);
+        int n = (int) xs.get(0).size(0);
+        double[] packed = packInputs(xs, "predict");
+        int in = featureShape().size();
+        Plan plan = plan(Math.max(1, Math.min(batchSize, n)), false);
+        List<Shape> outShapes = outputShapes();
+        double[][] results = new double[outShapes.size()][];
+        for (int o = 0; o < results.length; o++) {
+            results[o] = new double[n * outShapes.get(o).size()];
+        }
+        for (int start = 0; start < n; start += plan.maxBatch) {
+            int m = Math.min(plan.maxBatch, n - start);
+            plan.input.put(0, packed, start * in, m * in);
+            plan.forward(m, false, 0);
+            for (int o = 0; o < results.length; o++) {
+                int size = outShapes.get(o).size();
+                plan.outputs[o].get(0, results[o], start * size, m * size);
+            }
+        }
+        List<INDArray> out = new ArrayList<>();
+        for (int o = 0; o < results.length; o++) {
+            long[] shape = new long[outShapes.get(o).rank() + 1];
+            shape[0] = n;
+            for (int i = 0; i < outShapes.get(o).rank(); i++) {
+                shape[i + 1] = outShapes.get(o).dim(i);
+            }
+            INDArray a = Nd4j.create(results[o], shape, 'c');
+            out.add(dtype == DType.FLOAT32 ? a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT) : a);
+        }
+        return out;
     }
 
     public @NonNull INDArray predict(@NonNull INDArray x, int batchSize) {
@@ -692,22 +1006,70 @@ public class Model {
      * and custom training loops; weights are not changed.
      */
     public double computeGradients(@NonNull INDArray x, @NonNull INDArray y) {
+        return computeGradients(List.of(x), List.of(y));
+    }
+
+    /** {@link #computeGradients(INDArray, INDArray)} for a model with several inputs and outputs (arrays in order). */
+    public double computeGradients(@NonNull List<INDArray> xs, @NonNull List<INDArray> ys) {
         requireCompiled("computeGradients");
         ensureInitialized(null);
-        int n = (int) x.size(0);
-        if (x.length() != (long) n * inputShape().size()) {
-            throw new ShapeException("computeGradients: expected input shaped " + inputShape().withBatch() + ", got " + Arrays.toString(x.shape()));
-        }
+        int n = (int) xs.get(0).size(0);
+        double[] packedX = packInputs(xs, "computeGradients");
+        float[] packedY = packLabels(ys, n);
         Plan plan = plan(n, true);
-        double[] xs = x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
-        plan.input.put(0, xs, 0, xs.length);
-        float[] ys = y.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
-        int width = outputShape().last();
-        int rows = n * (outputShape().size() / width);
+        plan.input.put(0, packedX, 0, packedX.length);
         plan.forward(n, false, 0);
-        double l = loss.compute(plan.output, ys, rows, width, plan.outputGrad, plan.fused);
+        double l = lossOf(plan, packedY, n, true, null);
         plan.backward(n);
         return l + plan.penalty();
+    }
+
+    /** Inputs as a plan takes them: one row per sample, inputs one after another. */
+    private double[] packInputs(List<INDArray> xs, String what) {
+        List<Shape> in = inputShapes();
+        if (xs.size() != in.size()) {
+            throw new ShapeException(what + ": model '" + name + "' takes " + in.size() + " input(s) " + inputNames() + ", got " + xs.size() + " array(s)");
+        }
+        int n = (int) xs.get(0).size(0);
+        int total = featureShape().size();
+        double[] packed = new double[n * total];
+        int off = 0;
+        for (int i = 0; i < xs.size(); i++) {
+            INDArray x = xs.get(i);
+            int size = in.get(i).size();
+            if (x.size(0) != n || x.length() != (long) n * size) {
+                throw new ShapeException(what + ": input '" + inputNames().get(i) + "' expects " + in.get(i).withBatch() + " for " + n
+                        + " samples, got " + Arrays.toString(x.shape()));
+            }
+            double[] v = x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(v, r * size, packed, r * total + off, size);
+            }
+            off += size;
+        }
+        return packed;
+    }
+
+    /** Labels packed per sample in output order, each output's as its loss reads them. */
+    private float[] packLabels(List<INDArray> ys, int n) {
+        if (ys.size() != heads.size()) {
+            throw new ShapeException("model '" + name + "' has " + heads.size() + " output(s) " + outputNames() + ", got " + ys.size() + " label array(s)");
+        }
+        Head last = heads.get(heads.size() - 1);
+        int total = last.labelOffset() + last.labelWidth();
+        float[] packed = new float[n * total];
+        for (int h = 0; h < heads.size(); h++) {
+            Head head = heads.get(h);
+            float[] v = ys.get(h).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            if (v.length != n * head.labelWidth()) {
+                throw new ShapeException("labels for output '" + head.name() + "': expected " + head.labelWidth() + " value(s) per sample for "
+                        + n + " samples (" + head.loss().name() + "), got " + Arrays.toString(ys.get(h).shape()));
+            }
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(v, r * head.labelWidth(), packed, r * total + head.labelOffset(), head.labelWidth());
+            }
+        }
+        return packed;
     }
 
     /** The gradients of the last {@link #computeGradients} or training step, by (trainable) weight name. */
@@ -745,7 +1107,7 @@ public class Model {
 
     /** The model's type in JSON. */
     public @NonNull String modelType() {
-        return "Sequential";
+        return functional ? "Functional" : "Sequential";
     }
 
     // package-private hooks for Buf access in tests

@@ -22,7 +22,7 @@ final class Summary {
                 sb.append('├').append("─".repeat(w1)).append('┼').append("─".repeat(w2)).append('┼').append("─".repeat(w3)).append("┤\n");
             }
             sb.append('│').append(pad(" " + l.name() + " (" + l.type() + ")", w1)).append('│')
-                    .append(pad(" " + m.outputShapes().get(i).withBatch(), w2)).append('│')
+                    .append(pad(" " + m.layerOutputShapes().get(i).withBatch(), w2)).append('│')
                     .append(padLeft(String.format(Locale.ROOT, "%,d ", m.paramCount(i)), w3)).append("│\n");
         }
         sb.append('└').append("─".repeat(w1)).append('┴').append("─".repeat(w2)).append('┴').append("─".repeat(w3)).append("┘\n");

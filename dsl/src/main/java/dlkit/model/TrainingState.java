@@ -147,9 +147,9 @@ public final class TrainingState {
         Map<String, Double> logs = new java.util.LinkedHashMap<>();
         if (seen > 0) {
             logs.put("loss", lossSum / seen);
-            List<Metric> ms = model.metrics();
+            List<String> ms = model.metricNames();
             for (int i = 0; i < ms.size(); i++) {
-                logs.put(ms.get(i).name(), accumulators.get(i).result());
+                logs.put(ms.get(i), accumulators.get(i).result());
             }
         }
         return logs;

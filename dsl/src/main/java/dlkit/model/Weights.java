@@ -34,13 +34,17 @@ final class Weights {
     final Buf gradBuf;
     private final Map<String, Slot> byKey = new LinkedHashMap<>();
 
-    Weights(List<Layer> layers, List<Shape> shapes, DType dtype) {
+    /** {@code inputShapes.get(i)}: what layer i's weights are built for; null for Inputs. */
+    Weights(List<Layer> layers, List<Shape> inputShapes, DType dtype) {
         this.dtype = dtype;
         int offset = 0;
         int trainableCount = 0;
         for (boolean trainable : new boolean[] {true, false}) {
-            for (int i = 1; i < layers.size(); i++) {
-                for (ParamSpec spec : layers.get(i).params(shapes.get(i - 1))) {
+            for (int i = 0; i < layers.size(); i++) {
+                if (inputShapes.get(i) == null) {
+                    continue;
+                }
+                for (ParamSpec spec : layers.get(i).params(inputShapes.get(i))) {
                     if (spec.trainable() != trainable) {
                         continue;
                     }

@@ -30,7 +30,7 @@ public final class LayerTestKit {
         roundTrip(layer);
         Model m = new Sequential("kit", List.of(Input.of(input.dims()), Dense.of(input.last()).named("before"), layer.named("under_test"),
                 Dense.of(3).named("after")), DType.FLOAT64);
-        assertEquals(expect.outputShape(), m.outputShapes().get(2), "output shape");
+        assertEquals(expect.outputShape(), m.layerOutputShapes().get(2), "output shape");
         assertEquals(expect.params(), m.paramCount(2), "parameter count");
         m.compile(Sgd.of(), Loss.MEAN_SQUARED_ERROR);
         m.initialize(3);

@@ -163,7 +163,7 @@ public final class BatchNormalization implements Layer {
         @Nullable Buf dbeta = config.center() ? ctx.grad("beta") : null;
         Buf movingMean = ctx.param("moving_mean");
         Buf movingVar = ctx.param("moving_variance");
-        WeightPenalty penalty = new WeightPenalty(gamma != null ? config.gammaRegularizer() : null, gamma, dgamma,
+        WeightPenalty penalty = WeightPenalty.of(ctx, gamma != null ? config.gammaRegularizer() : null, gamma, dgamma,
                 beta != null ? config.betaRegularizer() : null, beta, dbeta);
         double momentum = config.momentum();
         double eps = config.epsilon();

@@ -29,6 +29,33 @@ public interface BuildContext {
     /** dL/doutput, written by the next layer or the loss before {@link Kernel#backward} runs. */
     @NonNull Buf outputGrad();
 
+    /** How many inputs the layer was applied to (more than one only for merge layers). */
+    default int inputCount() {
+        return 1;
+    }
+
+    /** Input {@code i} of a merge layer, rows of {@code inputShape(i).size()} elements. */
+    default @NonNull Buf input(int i) {
+        if (i != 0) {
+            throw new IndexOutOfBoundsException("layer '" + layerName() + "' has one input");
+        }
+        return input();
+    }
+
+    default @Nullable Buf inputGrad(int i) {
+        if (i != 0) {
+            throw new IndexOutOfBoundsException("layer '" + layerName() + "' has one input");
+        }
+        return inputGrad();
+    }
+
+    default @NonNull Shape inputShape(int i) {
+        if (i != 0) {
+            throw new IndexOutOfBoundsException("layer '" + layerName() + "' has one input");
+        }
+        return inputShape();
+    }
+
     @NonNull Buf param(@NonNull String name);
 
     @NonNull Buf grad(@NonNull String name);
@@ -44,6 +71,14 @@ public interface BuildContext {
 
     /** A seed for this layer's randomness, fixed by the model seed and the layer's position. */
     long seed();
+
+    /**
+     * False for the second and later calls of a shared layer: its weight penalties are added (to the loss and the
+     * gradient) by the first call only.
+     */
+    default boolean regularizesWeights() {
+        return true;
+    }
 
     /** The time-step mask of the input, {@code [maxBatch, steps]} (1 real, 0 padding), or null when there is none. */
     default @Nullable Buf inputMask() {

@@ -363,7 +363,7 @@ public final class Conv2D implements Layer {
         Buf b = config.useBias() ? ctx.param("bias") : null;
         Buf db = config.useBias() ? ctx.grad("bias") : null;
         boolean fused = ctx.lossFused();
-        WeightPenalty penalty = new WeightPenalty(config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
+        WeightPenalty penalty = WeightPenalty.of(ctx, config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
         int inSize = in.size();
         Im2col im2col = new Im2col(ih, iw, c, oh, ow, k, s, d, ph, pw);
         boolean f32 = x instanceof Buf.F32;

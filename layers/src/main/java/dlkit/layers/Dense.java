@@ -175,7 +175,7 @@ public final class Dense implements Layer {
             this.ones = ctx.ones(ctx.maxBatch() * rowsPerSample);
             this.fused = ctx.lossFused();
             this.in = inDim;
-            this.penalty = new WeightPenalty(config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
+            this.penalty = WeightPenalty.of(ctx, config.kernelRegularizer(), w, dw, config.biasRegularizer(), b, db);
         }
 
         @Override

@@ -103,7 +103,7 @@ public final class Embedding implements Layer {
         Buf dy = ctx.outputGrad();
         Buf e = ctx.param("embeddings");
         Buf de = ctx.grad("embeddings");
-        WeightPenalty penalty = new WeightPenalty(config.embeddingsRegularizer(), e, de, null, null, null);
+        WeightPenalty penalty = WeightPenalty.of(ctx, config.embeddingsRegularizer(), e, de, null, null, null);
         int[] ids = new int[ctx.maxBatch() * steps];
         String layer = ctx.layerName();
         @Nullable Buf mask = ctx.outputMask();

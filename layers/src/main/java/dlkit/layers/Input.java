@@ -7,7 +7,7 @@ import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
 
 /** The model's input: declares the shape of one sample (without the batch axis), like {@code keras.Input(shape=...)}. */
-public final class Input implements Layer {
+public final class Input implements Layer, SymbolicTensor {
     public record Config(@Nullable String name, int @NonNull [] shape) {
         public Config {
             if (shape == null || shape.length == 0) {

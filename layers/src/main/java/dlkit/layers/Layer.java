@@ -1,5 +1,6 @@
 package dlkit.layers;
 
+import dlkit.ShapeException;
 import dlkit.tensor.Shape;
 import java.util.List;
 import org.jspecify.annotations.NonNull;
@@ -25,16 +26,43 @@ public interface Layer {
     /** Raises {@link dlkit.ShapeException} naming this layer when {@code input} does not fit. */
     @NonNull Shape outputShape(@NonNull Shape input);
 
+    /**
+     * The output shape for several inputs (merge layers override this); a single-input layer takes exactly one.
+     */
+    default @NonNull Shape outputShape(@NonNull List<Shape> inputs) {
+        if (inputs.size() != 1) {
+            throw new ShapeException(type() + " takes one input, got " + inputs.size());
+        }
+        return outputShape(inputs.get(0));
+    }
+
+    /**
+     * Applies this layer to symbolic tensors (the functional API): the result feeds other layers or becomes a model
+     * output. Applying one layer object twice shares its weights.
+     */
+    default @NonNull LayerCall apply(@NonNull SymbolicTensor @NonNull ... inputs) {
+        return LayerCall.of(this, List.of(inputs));
+    }
+
+    default @NonNull LayerCall apply(@NonNull List<? extends SymbolicTensor> inputs) {
+        return LayerCall.of(this, inputs);
+    }
+
+    /** As {@link #apply}, so Kotlin can call a layer like a function: {@code Dense.of(10)(x)}. */
+    default @NonNull LayerCall invoke(@NonNull SymbolicTensor @NonNull ... inputs) {
+        return LayerCall.of(this, List.of(inputs));
+    }
+
     default @NonNull List<ParamSpec> params(@NonNull Shape input) {
         return List.of();
     }
 
-    /** True when the output is the input's memory seen with another shape (Flatten, Reshape): no copy, no kernel work. */
     /** How the time-step mask passes through this layer (see {@link MaskRule}); most layers end it. */
     default @NonNull MaskRule maskRule() {
         return MaskRule.DROP;
     }
 
+    /** True when the output is the input's memory seen with another shape (Flatten, Reshape): no copy, no kernel work. */
     default boolean aliasesInput() {
         return false;
     }

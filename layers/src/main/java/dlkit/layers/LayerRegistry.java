@@ -55,6 +55,12 @@ public final class LayerRegistry {
         register(Bidirectional.ENTRY);
         register(TimeDistributed.ENTRY);
         register(ResidualBlock.ENTRY);
+        register(Add.ENTRY);
+        register(Subtract.ENTRY);
+        register(Multiply.ENTRY);
+        register(Average.ENTRY);
+        register(Maximum.ENTRY);
+        register(Concatenate.ENTRY);
     }
 
     private LayerRegistry() {}

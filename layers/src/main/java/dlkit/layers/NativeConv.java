@@ -51,7 +51,7 @@ final class NativeConv {
         @Nullable Buf b = useBias ? ctx.param("bias") : null;
         @Nullable Buf db = useBias ? ctx.grad("bias") : null;
         boolean fused = ctx.lossFused();
-        WeightPenalty penalty = new WeightPenalty(kernelReg, w, dw, biasReg, b, db);
+        WeightPenalty penalty = WeightPenalty.of(ctx, kernelReg, w, dw, biasReg, b, db);
         long[] xs = {in.dim(0), in.dim(1), in.dim(2)};
         long[] ys = {out.dim(0), out.dim(1), f};
         INDArray wv = (expansion != null ? expansion.kernel() : w).view(kernelShape);

@@ -114,8 +114,8 @@ final class RecurrentKernel implements Kernel {
         this.bRec = b != null && split ? b.slice(g, g) : null;
         this.dbIn = db == null ? null : split ? db.slice(0, g) : db;
         this.dbRec = db != null && split ? db.slice(g, g) : null;
-        this.penalty = new WeightPenalty(spec.kernelReg(), w, dw, spec.biasReg(), b, db);
-        this.recurrentPenalty = new WeightPenalty(spec.recurrentReg(), r, dr, null, null, null);
+        this.penalty = WeightPenalty.of(ctx, spec.kernelReg(), w, dw, spec.biasReg(), b, db);
+        this.recurrentPenalty = WeightPenalty.of(ctx, spec.recurrentReg(), r, dr, null, null, null);
         this.seed = ctx.seed();
         int rows = steps * mb;
         this.xt = ctx.scratch(steps * features);

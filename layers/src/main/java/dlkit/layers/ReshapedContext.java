@@ -85,4 +85,9 @@ record ReshapedContext(BuildContext inner, Shape inputShape, Shape outputShape) 
     public long seed() {
         return inner.seed();
     }
+
+    @Override
+    public boolean regularizesWeights() {
+        return inner.regularizesWeights();
+    }
 }

@@ -50,4 +50,9 @@ record SubContext(BuildContext outer, Shape inputShape, Shape outputShape, int m
     public double[] persistentState(String name, int length) {
         return outer.persistentState(paramPrefix + name, length);
     }
+
+    @Override
+    public boolean regularizesWeights() {
+        return outer.regularizesWeights();
+    }
 }

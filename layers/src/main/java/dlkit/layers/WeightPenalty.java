@@ -6,6 +6,13 @@ import org.jspecify.annotations.Nullable;
 /** The kernel and bias regularisers of a layer bound to its weights and gradients (Dense, Conv2D). */
 record WeightPenalty(@Nullable Regularizer kernelReg, Buf kernel, Buf kernelGrad,
                      @Nullable Regularizer biasReg, @Nullable Buf bias, @Nullable Buf biasGrad) {
+    /** The layer's penalties, or none for a shared layer's later calls (a layer's weights are penalised once). */
+    static WeightPenalty of(BuildContext ctx, @Nullable Regularizer kernelReg, Buf kernel, Buf kernelGrad,
+                            @Nullable Regularizer biasReg, @Nullable Buf bias, @Nullable Buf biasGrad) {
+        boolean on = ctx.regularizesWeights();
+        return new WeightPenalty(on ? kernelReg : null, kernel, kernelGrad, on ? biasReg : null, bias, biasGrad);
+    }
+
     /** Adds the penalties' gradients to the weight gradients. */
     void addGradients() {
         if (kernelReg != null) {

@@ -1,0 +1,193 @@
+package dlkit.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dlkit.ShapeException;
+import dlkit.data.ArrayDataset;
+import dlkit.layers.Activation;
+import dlkit.layers.ActivationLayer;
+import dlkit.layers.Add;
+import dlkit.layers.Average;
+import dlkit.layers.Concatenate;
+import dlkit.layers.Dense;
+import dlkit.layers.Flatten;
+import dlkit.layers.Input;
+import dlkit.layers.LayerCall;
+import dlkit.layers.Maximum;
+import dlkit.layers.Multiply;
+import dlkit.layers.Reshape;
+import dlkit.layers.Subtract;
+import dlkit.loss.Loss;
+import dlkit.metrics.Metric;
+import dlkit.optim.Adam;
+import dlkit.optim.Sgd;
+import dlkit.tensor.Buf;
+import dlkit.tensor.DType;
+import dlkit.tensor.Shape;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class FunctionalTest {
+    private static INDArray gaussian(long seed, long... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextGaussian();
+        }
+        return Nd4j.create(v, shape, 'c');
+    }
+
+    /**
+     * Two inputs, a Dense layer shared by both, every merge layer, a tensor feeding three consumers and also being an
+     * output, an aliasing Reshape, and two outputs with different losses and weights: every weight gradient and
+     * both input paths against central differences (float64).
+     */
+    @Test
+    void gradientsOfAGraphWithSharedLayersMergesFanOutAndTwoOutputs() {
+        Input a = Input.of(4).named("a");
+        Input b = Input.of(4).named("b");
+        Dense shared = Dense.of(5).activation(Activation.TANH).named("shared");
+        LayerCall ha = shared.apply(a);
+        LayerCall hb = shared.apply(b);
+        LayerCall sum = Add.of().apply(ha, hb);
+        LayerCall diff = Subtract.of().apply(ha, hb);
+        LayerCall prod = Multiply.of().apply(sum, diff, ha);
+        LayerCall avg = Average.of().apply(prod, hb);
+        LayerCall max = Maximum.of().apply(avg, sum);
+        LayerCall cat = Concatenate.of().apply(max, sum, Reshape.of(5).apply(hb));
+        LayerCall cls = Dense.of(3).activation(Activation.SOFTMAX).named("cls").apply(cat);
+        LayerCall reg = Dense.of(2).named("reg").apply(Concatenate.of(1).apply(sum, prod));
+        Model m = Model.of(List.of(a, b), List.of(cls, reg, sum)).withDType(DType.FLOAT64);
+        assertEquals(List.of("cls", "reg", "add"), m.outputNames());
+        // The shared Dense counts once: 4·5+5; cls (15·3+3); reg (10·2+2).
+        assertEquals(25 + 48 + 22, m.paramCount());
+        m.compile(Sgd.of(), List.of(Loss.SPARSE_CATEGORICAL_CROSSENTROPY, Loss.MEAN_SQUARED_ERROR, Loss.MEAN_ABSOLUTE_ERROR),
+                List.of(1.0, 0.5, 0.25), List.of(List.of(Metric.ACCURACY), List.of(), List.of()));
+        m.initialize(5);
+        int n = 6;
+        List<INDArray> xs = List.of(gaussian(1, n, 4), gaussian(2, n, 4));
+        INDArray classes = Nd4j.create(new double[] {0, 1, 2, 2, 1, 0}, new long[] {n, 1});
+        List<INDArray> ys = List.of(classes, gaussian(3, n, 2), gaussian(4, n, 5));
+        m.computeGradients(xs, ys);
+        Buf grads = m.gradientBuffer();
+        Buf params = m.parameterBuffer();
+        int count = (int) m.trainableParamCount();
+        double[] analytic = new double[count];
+        grads.get(0, analytic, 0, count);
+        double eps = 1e-6;
+        for (int i = 0; i < count; i++) {
+            double w = params.get(i);
+            params.set(i, w + eps);
+            double up = m.computeGradients(xs, ys);
+            params.set(i, w - eps);
+            double down = m.computeGradients(xs, ys);
+            params.set(i, w);
+            double numeric = (up - down) / (2 * eps);
+            assertEquals(numeric, analytic[i], 1e-7 + 1e-6 * Math.abs(numeric), "weight " + i);
+        }
+    }
+
+    /** The same layers wired functionally and as a Sequential stack compute and train identically. */
+    @Test
+    void aChainGraphTrainsLikeSequential() {
+        Input x = Input.of(6);
+        Dense d1 = Dense.of(8).activation(Activation.RELU).named("d1");
+        Dense d2 = Dense.of(3).activation(Activation.SOFTMAX).named("d2");
+        Model graph = Model.of(x, d2.apply(Flatten.of().named("f").apply(d1.apply(x))));
+        Model seq = Sequential.of(x, d1, Flatten.of().named("f"), d2);
+        ArrayDataset data = ArrayDataset.of(gaussian(9, 64, 6).castTo(DataType.FLOAT),
+                Nd4j.create(new SplittableRandom(3).ints(64, 0, 3).asDoubleStream().toArray(), new long[] {64, 1}));
+        History[] h = new History[2];
+        Model[] models = {graph, seq};
+        for (int i = 0; i < 2; i++) {
+            models[i].compile(Adam.of(0.01), Loss.SPARSE_CATEGORICAL_CROSSENTROPY, Metric.ACCURACY);
+            models[i].initialize(1);
+            h[i] = models[i].fit(data, FitOptions.epochs(3).batchSize(16).seed(2L));
+        }
+        assertEquals(seq.getWeights().keySet(), graph.getWeights().keySet());
+        assertEquals(h[1].get("loss"), h[0].get("loss"));
+        assertTrue(graph.isFunctional());
+        assertEquals("Functional", graph.modelType());
+    }
+
+    @Test
+    void mergeLayersComputeKnownValues() {
+        Input a = Input.of(2, 2);
+        Input b = Input.of(2, 3);
+        INDArray xa = Nd4j.create(new double[] {1, -2, 3, 4}, new long[] {1, 2, 2});
+        INDArray xb = Nd4j.create(new double[] {5, 6, 7, 8, 9, 10}, new long[] {1, 2, 3});
+        Model cat = Model.of(List.of(a, b), List.of(Concatenate.of(-1).apply(a, b)));
+        assertEquals(Shape.of(2, 5), cat.outputShape());
+        assertArrayEquals(new float[] {1, -2, 5, 6, 7, 3, 4, 8, 9, 10}, cat.predict(List.of(xa, xb)).get(0).data().asFloat());
+        Input c = Input.of(2, 2);
+        INDArray xc = Nd4j.create(new double[] {0.5, 3, -1, 2}, new long[] {1, 2, 2});
+        Model cat1 = Model.of(List.of(a, c), List.of(Concatenate.of(1).apply(a, c)));
+        assertEquals(Shape.of(4, 2), cat1.outputShape());
+        assertArrayEquals(new float[] {1, -2, 3, 4, 0.5f, 3, -1, 2}, cat1.predict(List.of(xa, xc)).get(0).data().asFloat());
+        Model ops = Model.of(List.of(a, c), List.of(Add.of().apply(a, c), Subtract.of().apply(a, c), Multiply.of().apply(a, c),
+                Average.of().apply(a, c), Maximum.of().apply(a, c)));
+        List<INDArray> out = ops.predict(List.of(xa, xc));
+        assertArrayEquals(new float[] {1.5f, 1, 2, 6}, out.get(0).data().asFloat());
+        assertArrayEquals(new float[] {0.5f, -5, 4, 2}, out.get(1).data().asFloat());
+        assertArrayEquals(new float[] {0.5f, -6, -3, 8}, out.get(2).data().asFloat());
+        assertArrayEquals(new float[] {0.75f, 0.5f, 1, 3}, out.get(3).data().asFloat());
+        assertArrayEquals(new float[] {1, 3, 3, 4}, out.get(4).data().asFloat());
+    }
+
+    @Test
+    void twoOutputsTrainWithWeightedLossesAndPerOutputLogs() {
+        Input x = Input.of(4).named("x");
+        LayerCall h = Dense.of(16).activation(Activation.RELU).apply(x);
+        LayerCall cls = Dense.of(2).activation(Activation.SOFTMAX).named("cls").apply(h);
+        LayerCall val = Dense.of(1).named("value").apply(h);
+        Model m = Model.of(List.of(x), List.of(cls, val));
+        m.compile(Adam.of(0.02), List.of(Loss.SPARSE_CATEGORICAL_CROSSENTROPY, Loss.MEAN_SQUARED_ERROR), List.of(1.0, 0.5),
+                List.of(List.of(Metric.ACCURACY), List.of(Metric.MAE)));
+        INDArray xs = gaussian(5, 256, 4);
+        double[] label = new double[256];
+        double[] target = new double[256];
+        for (int i = 0; i < 256; i++) {
+            label[i] = xs.getDouble(i, 0) + xs.getDouble(i, 1) > 0 ? 1 : 0;
+            target[i] = xs.getDouble(i, 2) - 0.5 * xs.getDouble(i, 3);
+        }
+        ArrayDataset data = ArrayDataset.ofArrays(List.of(xs), List.of(Nd4j.create(label, new long[] {256, 1}), Nd4j.create(target, new long[] {256, 1})));
+        History hist = m.fit(data, FitOptions.epochs(30).batchSize(32).seed(1L));
+        Map<String, Double> ev = m.evaluate(data);
+        assertEquals(List.of("loss", "cls_loss", "value_loss", "cls_accuracy", "value_mae"), List.copyOf(ev.keySet()));
+        assertEquals(ev.get("cls_loss") + 0.5 * ev.get("value_loss"), ev.get("loss"), 1e-5);
+        assertTrue(ev.get("cls_accuracy") > 0.95, "accuracy " + ev);
+        assertTrue(ev.get("value_loss") < 0.02, "mse " + ev);
+        assertTrue(hist.get("cls_accuracy").size() == 30);
+    }
+
+    @Test
+    void badGraphsAreRejectedWithTheLayersAndShapes() {
+        Input a = Input.of(4).named("a");
+        Input b = Input.of(3).named("b");
+        ShapeException merge = assertThrows(ShapeException.class, () -> Add.of().named("sum").apply(a, b));
+        assertTrue(merge.getMessage().contains("layer 'sum' (Add)") && merge.getMessage().contains("(None, 4) and (None, 3)"), merge.getMessage());
+        ShapeException cat = assertThrows(ShapeException.class, () -> Concatenate.of(1).apply(Input.of(2, 3), Input.of(2, 4)));
+        assertTrue(cat.getMessage().contains("(None, 2, 3) and (None, 2, 4)"), cat.getMessage());
+        LayerCall out = Dense.of(2).apply(Add.of().apply(a, Dense.of(4).apply(a)));
+        ShapeException disconnected = assertThrows(ShapeException.class, () -> Model.of(List.of(b), List.of(out)));
+        assertTrue(disconnected.getMessage().contains("Input 'a'") && disconnected.getMessage().contains("not among the model's inputs"),
+                disconnected.getMessage());
+        ShapeException unused = assertThrows(ShapeException.class, () -> Model.of(List.of(a, b), List.of(out)));
+        assertTrue(unused.getMessage().contains("'b'") && unused.getMessage().contains("does not feed any output"), unused.getMessage());
+        ShapeException dense = assertThrows(ShapeException.class, () -> Dense.of(3).apply(a, b));
+        assertTrue(dense.getMessage().contains("takes one input, got 2"), dense.getMessage());
+        assertThrows(ShapeException.class, () -> ActivationLayer.of(Activation.RELU).apply(List.of()));
+    }
+}
