@@ -1,17 +1,24 @@
 package dlkit.cli;
 
+import dlkit.io.ModelArchive;
 import dlkit.io.ModelConfig;
+import dlkit.model.GraphPicture;
 import dlkit.model.Model;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "summary", mixinStandardHelpOptions = true, description = "Print the layer table of a run config, a model config or a .dlk archive.")
 final class SummaryCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG_OR_MODEL")
     Path file;
+
+    @Option(names = "--graph", paramLabel = "FILE", description = "Also draw the model's layers and connections: Graphviz source for FILE.dot, a picture for FILE.svg.")
+    Path graph;
 
     @Override
     public Integer call() throws Exception {
@@ -29,6 +36,19 @@ final class SummaryCommand implements Callable<Integer> {
             }
         }
         m.summary();
+        if (graph != null) {
+            String fileName = graph.getFileName().toString();
+            String text;
+            if (fileName.endsWith(".dot") || fileName.endsWith(".gv")) {
+                text = GraphPicture.dot(m);
+            } else if (fileName.endsWith(".svg")) {
+                text = GraphPicture.svg(m);
+            } else {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--graph " + graph + ": expected a file name ending in .dot or .svg");
+            }
+            ModelArchive.writeAtomically(graph, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            System.out.println("graph written to " + graph);
+        }
         return 0;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.DlkitException;
 import dlkit.config.Json;
+import dlkit.layers.Input;
 import dlkit.layers.Layer;
 import dlkit.layers.LayerRegistry;
 import dlkit.loss.Loss;
@@ -33,7 +34,8 @@ public final class ModelConfig {
     public static final String FORMAT = "dlkit-model";
     public static final int VERSION = 1;
     private static final Set<String> KEYS = Set.of("format", "version", "type", "name", "dtype", "layers", "compile");
-    private static final Set<String> COMPILE_KEYS = Set.of("optimizer", "loss", "metrics");
+    private static final Set<String> FUNCTIONAL_KEYS = Set.of("format", "version", "type", "name", "dtype", "layers", "inputs", "outputs", "compile");
+    private static final Set<String> COMPILE_KEYS = Set.of("optimizer", "loss", "loss_weights", "metrics");
 
     private ModelConfig() {}
 
@@ -45,15 +47,37 @@ public final class ModelConfig {
         root.put("name", model.name());
         root.put("dtype", model.dtype().jsonName());
         ArrayNode layers = root.putArray("layers");
-        for (Layer l : model.layers()) {
-            layers.add(LayerRegistry.toJson(l));
+        for (int i = 0; i < model.layers().size(); i++) {
+            ObjectNode l = LayerRegistry.toJson(model.layers().get(i));
+            if (model.isFunctional() && !(model.layers().get(i) instanceof Input)) {
+                List<List<String>> calls = model.callInputs(i);
+                l.set("inputs", Json.MAPPER.valueToTree(calls.size() == 1 ? calls.get(0) : calls));
+            }
+            layers.add(l);
+        }
+        if (model.isFunctional()) {
+            root.set("inputs", Json.MAPPER.valueToTree(model.inputNames()));
+            root.set("outputs", Json.MAPPER.valueToTree(model.outputNames()));
         }
         if (model.isCompiled()) {
             ObjectNode c = root.putObject("compile");
             c.set("optimizer", Optimizers.toJson(model.optimizer()));
-            c.set("loss", Json.MAPPER.valueToTree(model.loss()));
-            ArrayNode m = c.putArray("metrics");
-            model.metrics().forEach(x -> m.add(Json.MAPPER.valueToTree(x)));
+            List<String> outs = model.outputNames();
+            if (outs.size() == 1) {
+                c.set("loss", Json.MAPPER.valueToTree(model.loss()));
+                ArrayNode m = c.putArray("metrics");
+                model.metrics().forEach(x -> m.add(Json.MAPPER.valueToTree(x)));
+            } else {
+                ObjectNode loss = c.putObject("loss");
+                ObjectNode weights = c.putObject("loss_weights");
+                ObjectNode metrics = c.putObject("metrics");
+                for (int o = 0; o < outs.size(); o++) {
+                    loss.set(outs.get(o), Json.MAPPER.valueToTree(model.losses().get(o)));
+                    weights.put(outs.get(o), model.lossWeights().get(o));
+                    ArrayNode m = metrics.putArray(outs.get(o));
+                    model.outputMetrics().get(o).forEach(x -> m.add(Json.MAPPER.valueToTree(x)));
+                }
+            }
         }
         return root;
     }
@@ -83,7 +107,8 @@ public final class ModelConfig {
         if (node == null || !node.isObject()) {
             throw new ConfigException(path, "expected a model object with \"layers\"");
         }
-        checkKeys(node, KEYS, path);
+        String type = node.path("type").asText("Sequential");
+        checkKeys(node, type.equals("Functional") ? FUNCTIONAL_KEYS : KEYS, path);
         if (node.has("format") && !FORMAT.equals(node.get("format").asText())) {
             throw new ConfigException(Json.join(path, "format"), "expected \"" + FORMAT + "\", got " + node.get("format"));
         }
@@ -97,11 +122,10 @@ public final class ModelConfig {
                         + " but this dlkit reads up to version " + VERSION + "; upgrade dlkit");
             }
         }
-        String type = node.path("type").asText("Sequential");
-        if (!type.equals("Sequential")) {
-            throw new ConfigException(Json.join(path, "type"), "unknown model type \"" + type + "\"; expected \"Sequential\"");
+        if (!type.equals("Sequential") && !type.equals("Functional")) {
+            throw new ConfigException(Json.join(path, "type"), "unknown model type \"" + type + "\"; expected \"Sequential\" or \"Functional\"");
         }
-        String name = node.path("name").asText("sequential");
+        String name = node.path("name").asText(type.equals("Functional") ? "functional" : "sequential");
         DType dtype = DType.FLOAT32;
         if (node.has("dtype")) {
             String d = node.get("dtype").asText();
@@ -115,6 +139,13 @@ public final class ModelConfig {
         String lp = Json.join(path, "layers");
         if (layersNode == null || !layersNode.isArray() || layersNode.isEmpty()) {
             throw new ConfigException(lp, "expected a non-empty list of layers, starting with {\"type\": \"Input\", \"shape\": [...]}");
+        }
+        if (type.equals("Functional")) {
+            Model model = FunctionalConfig.read(node, path, name, dtype);
+            if (node.has("compile")) {
+                applyCompile(model, node.get("compile"), Json.join(path, "compile"));
+            }
+            return model;
         }
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < layersNode.size(); i++) {
@@ -148,22 +179,55 @@ public final class ModelConfig {
         }
         Optimizer opt = c.has("optimizer") ? Optimizers.fromJson(c.get("optimizer"), Json.join(cp, "optimizer"))
                 : Optimizers.fromJson(Json.MAPPER.getNodeFactory().textNode("rmsprop"), Json.join(cp, "optimizer"));
-        Loss loss = Json.read(c.get("loss"), Loss.class, Json.join(cp, "loss"));
-        List<Metric> metrics = new ArrayList<>();
-        if (c.has("metrics")) {
-            JsonNode m = c.get("metrics");
-            if (!m.isArray()) {
-                throw new ConfigException(Json.join(cp, "metrics"), "expected a list such as [\"accuracy\"], got " + m);
+        List<String> outs = model.outputNames();
+        List<Loss> losses = new ArrayList<>();
+        List<Double> weights = new ArrayList<>();
+        List<List<Metric>> metrics = new ArrayList<>();
+        for (String out : outs) {
+            String lp = Json.join(cp, "loss");
+            JsonNode l = perOutput(c.get("loss"), out, outs, lp, true);
+            losses.add(Json.read(l, Loss.class, l == c.get("loss") ? lp : Json.join(lp, out)));
+            String wp = Json.join(cp, "loss_weights");
+            JsonNode w = c.has("loss_weights") ? perOutput(c.get("loss_weights"), out, outs, wp, false) : null;
+            if (w != null && !w.isNumber()) {
+                throw new ConfigException(w == c.get("loss_weights") ? wp : Json.join(wp, out), "expected a number, got " + w);
             }
-            for (int i = 0; i < m.size(); i++) {
-                metrics.add(Json.read(m.get(i), Metric.class, Json.join(cp, "metrics") + "[" + i + "]"));
+            weights.add(w == null ? 1.0 : w.asDouble());
+            List<Metric> ms = new ArrayList<>();
+            String mp = Json.join(cp, "metrics");
+            JsonNode m = c.has("metrics") ? perOutput(c.get("metrics"), out, outs, mp, false) : null;
+            if (m != null) {
+                String at = m == c.get("metrics") ? mp : Json.join(mp, out);
+                if (!m.isArray()) {
+                    throw new ConfigException(at, "expected a list such as [\"accuracy\"], got " + m);
+                }
+                for (int i = 0; i < m.size(); i++) {
+                    ms.add(Json.read(m.get(i), Metric.class, at + "[" + i + "]"));
+                }
             }
+            metrics.add(ms);
         }
         try {
-            model.compile(opt, loss, metrics);
+            model.compile(opt, losses, weights, metrics);
         } catch (DlkitException e) {
             throw new ConfigException(cp, e.getMessage(), e);
         }
+    }
+
+    /**
+     * A compile setting for one output: the value itself, or (for a model with several outputs) its entry in an
+     * object keyed by output name. Unknown names are errors; a missing name is an error only when {@code required}.
+     */
+    private static JsonNode perOutput(JsonNode v, String out, List<String> outs, String path, boolean required) {
+        if (!v.isObject() || (v.has("type") && !outs.contains("type"))) {
+            return v;
+        }
+        checkKeys(v, new java.util.LinkedHashSet<>(outs), path);
+        JsonNode e = v.get(out);
+        if (e == null && required) {
+            throw new ConfigException(path, "missing an entry for output \"" + out + "\" (the outputs are " + outs + ")");
+        }
+        return e;
     }
 
     public static void checkKeys(@NonNull JsonNode node, @NonNull Set<String> known, @NonNull String path) {

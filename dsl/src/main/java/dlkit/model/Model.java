@@ -261,6 +261,20 @@ public class Model {
                 + layers.stream().map(Layer::name).toList());
     }
 
+    /**
+     * The inputs of each call of layer {@code layer} (index into {@link #layers()}), by tensor name ({@code dense},
+     * {@code dense:1} for a shared layer's second call): one list per call, in the order the calls run.
+     */
+    public @NonNull List<List<String>> callInputs(int layer) {
+        List<List<String>> calls = new ArrayList<>();
+        for (Graph.Node n : graph.nodes()) {
+            if (n.layer() == layer) {
+                calls.add(Arrays.stream(n.in()).mapToObj(graph::tensorName).toList());
+            }
+        }
+        return calls;
+    }
+
     /** Samples as a dataset holds them: the only input's shape, or all inputs flattened and packed one after another. */
     @NonNull Shape featureShape() {
         if (graph.inputs().length == 1) {

@@ -190,4 +190,76 @@ class FunctionalTest {
         assertTrue(dense.getMessage().contains("takes one input, got 2"), dense.getMessage());
         assertThrows(ShapeException.class, () -> ActivationLayer.of(Activation.RELU).apply(List.of()));
     }
+
+    private static Model sharedGraph() {
+        Input a = Input.of(4).named("left");
+        Input b = Input.of(4).named("right");
+        Dense shared = Dense.of(5).activation(Activation.RELU).named("encoder");
+        LayerCall ha = shared.apply(a);
+        LayerCall hb = shared.apply(b);
+        LayerCall cat = Concatenate.of().named("joined").apply(Subtract.of().apply(ha, hb), Multiply.of().apply(ha, hb));
+        LayerCall same = Dense.of(1).activation(Activation.SIGMOID).named("same").apply(cat);
+        LayerCall recon = Dense.of(4).named("recon").apply(hb);
+        Model m = Model.of(List.of(a, b), List.of(same, recon)).named("siamese");
+        m.compile(Adam.of(0.01), List.of(Loss.BINARY_CROSSENTROPY, Loss.MEAN_SQUARED_ERROR), List.of(1.0, 0.3),
+                List.of(List.of(Metric.BINARY_ACCURACY), List.of()));
+        return m;
+    }
+
+    @Test
+    void graphConfigRoundTripsExactlyAndArchivesKeepTheWeights(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Model m = sharedGraph();
+        String json = m.toJson();
+        assertTrue(json.contains("\"inputs\" : [ [ \"left\" ], [ \"right\" ] ]") || json.contains("\"inputs\":[[\"left\"],[\"right\"]]"), json);
+        assertTrue(json.contains("encoder:1"), json);
+        Model back = Model.fromJson(json);
+        assertEquals(json, back.toJson());
+        assertEquals(m.outputNames(), back.outputNames());
+        assertEquals(m.paramCount(), back.paramCount());
+        m.initialize(4);
+        java.nio.file.Path file = dir.resolve("siamese.dlk");
+        m.save(file);
+        Model loaded = Model.load(file);
+        List<INDArray> xs = List.of(gaussian(1, 5, 4).castTo(DataType.FLOAT), gaussian(2, 5, 4).castTo(DataType.FLOAT));
+        List<INDArray> p1 = m.predict(xs);
+        List<INDArray> p2 = loaded.predict(xs);
+        assertEquals(p1.get(0), p2.get(0));
+        assertEquals(p1.get(1), p2.get(1));
+        assertEquals(json, loaded.toJson());
+    }
+
+    private static String configError(String json) {
+        return assertThrows(dlkit.ConfigException.class, () -> Model.fromJson(json)).getMessage();
+    }
+
+    @Test
+    void badGraphConfigsNameThePathAndTheProblem() {
+        String head = "{\"type\": \"Functional\", \"layers\": [{\"type\": \"Input\", \"name\": \"x\", \"shape\": [3]}, ";
+        String cycle = configError(head + "{\"type\": \"Dense\", \"name\": \"a\", \"units\": 3, \"inputs\": [\"b\"]},"
+                + "{\"type\": \"Dense\", \"name\": \"b\", \"units\": 3, \"inputs\": [\"a\"]}], \"inputs\": [\"x\"], \"outputs\": [\"b\"]}");
+        assertTrue(cycle.contains("cycle: b -> a -> b"), cycle);
+        String unknown = configError(head + "{\"type\": \"Dense\", \"name\": \"dense\", \"units\": 3, \"inputs\": [\"xx\"]}],"
+                + " \"inputs\": [\"x\"], \"outputs\": [\"dense\"]}");
+        assertTrue(unknown.contains("layers[1].inputs[0]") && unknown.contains("unknown layer \"xx\"") && unknown.contains("did you mean \"x\""), unknown);
+        String dup = configError(head + "{\"type\": \"Dense\", \"name\": \"x\", \"units\": 3, \"inputs\": [\"x\"]}],"
+                + " \"inputs\": [\"x\"], \"outputs\": [\"x\"]}");
+        assertTrue(dup.contains("layers[1].name") && dup.contains("duplicate layer name \"x\""), dup);
+        String dangling = configError(head + "{\"type\": \"Input\", \"name\": \"y\", \"shape\": [3]},"
+                + "{\"type\": \"Add\", \"name\": \"sum\", \"inputs\": [\"x\", \"y\"]}], \"inputs\": [\"x\"], \"outputs\": [\"sum\"]}");
+        assertTrue(dangling.contains("Input 'y'") && dangling.contains("not among the model's inputs"), dangling);
+        String unused = configError(head + "{\"type\": \"Dense\", \"name\": \"a\", \"units\": 3, \"inputs\": [\"x\"]},"
+                + "{\"type\": \"Dense\", \"name\": \"b\", \"units\": 3, \"inputs\": [\"x\"]}], \"inputs\": [\"x\"], \"outputs\": [\"a\"]}");
+        assertTrue(unused.contains("layers[2]") && unused.contains("'b' does not lead to any output"), unused);
+        String shapes = configError(head + "{\"type\": \"Dense\", \"name\": \"wide\", \"units\": 5, \"inputs\": [\"x\"]},"
+                + "{\"type\": \"Add\", \"name\": \"sum\", \"inputs\": [\"x\", \"wide\"]}], \"inputs\": [\"x\"], \"outputs\": [\"sum\"]}");
+        assertTrue(shapes.contains("layers[2]") && shapes.contains("layer 'sum' (Add)") && shapes.contains("(None, 3) and (None, 5)"), shapes);
+        String call = configError(head + "{\"type\": \"Dense\", \"name\": \"a\", \"units\": 3, \"inputs\": [\"x\"]}],"
+                + " \"inputs\": [\"x\"], \"outputs\": [\"a:1\"]}");
+        assertTrue(call.contains("outputs") && call.contains("called 1 time(s)"), call);
+        String noInputs = configError(head + "{\"type\": \"Dense\", \"name\": \"a\", \"units\": 3}], \"inputs\": [\"x\"], \"outputs\": [\"a\"]}");
+        assertTrue(noInputs.contains("layers[1].inputs"), noInputs);
+        String lossKey = configError(head + "{\"type\": \"Dense\", \"name\": \"a\", \"units\": 3, \"inputs\": [\"x\"]}], \"inputs\": [\"x\"],"
+                + " \"outputs\": [\"a\", \"x\"], \"compile\": {\"loss\": {\"a\": \"mse\", \"z\": \"mse\"}}}");
+        assertTrue(lossKey.contains("compile.loss.z") && lossKey.contains("unknown key"), lossKey);
+    }
 }
