@@ -2,6 +2,8 @@ package dlkit.cli;
 
 import dlkit.callbacks.BackupAndRestore;
 import dlkit.callbacks.ProgressBar;
+import dlkit.callbacks.ReconstructionGrid;
+import dlkit.model.Pretraining;
 import dlkit.callbacks.TrainingCurves;
 import dlkit.model.Checkpoint;
 import dlkit.model.Callback;
@@ -30,6 +32,9 @@ import picocli.CommandLine.Parameters;
 final class TrainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The run config (JSON).")
     Path config;
+
+    @Option(names = "--no-pretrain", description = "Skip the config's \"pretrain\" section: train from scratch (to compare).")
+    boolean noPretrain;
 
     @Option(names = "--epochs", description = "Override fit.epochs.")
     Integer epochs;
@@ -95,8 +100,16 @@ final class TrainCommand implements Callable<Integer> {
         if (!quiet) {
             callbacks.add(ProgressBar.toStdout());
         }
+        Run.Overrides overrides = new Run.Overrides(epochs, batchSize, seed);
+        if (run.hasPretraining() && !noPretrain) {
+            if (backup != null && Files.exists(backup.file())) {
+                System.out.println("dl: pretraining skipped: the checkpoint holds the weights it led to");
+            } else {
+                pretrain(run, overrides);
+            }
+        }
         AtomicInteger signalled = new AtomicInteger();
-        Run.Result r = trainWithSignals(run, out, new Run.Overrides(epochs, batchSize, seed), callbacks, backup, signalled);
+        Run.Result r = trainWithSignals(run, out, overrides, callbacks, backup, signalled);
         if (r.interrupted()) {
             System.err.println("dl: interrupted; checkpoint " + backup.file() + " saved: run the same command to resume");
             return signalled.get() != 0 ? signalled.get() : 130;
@@ -106,6 +119,9 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("dl: error: training diverged: the loss became NaN or infinite at " + r.divergedAt()
                     + "; try a lower learning rate. History so far: " + out.resolve("history.csv") + last);
             return Dl.RUN_FAILED;
+        }
+        if (rc.data().autoencoding()) {
+            writeReconstructions(run, out.resolve("reconstructions.png"));
         }
         try {
             TrainingCurves.write(r.history().asMap(), out);
@@ -122,6 +138,50 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%d epochs in %.1f s; wrote %s%n", r.epochs(), r.seconds(), out.resolve("model.dlk"));
         }
         return 0;
+    }
+
+    /** Greedy layer-wise pretraining, announcing each layer and showing its progress; then fit fine-tunes. */
+    private void pretrain(Run run, Run.Overrides overrides) {
+        long t0 = System.nanoTime();
+        List<Pretraining.LayerResult> results = run.pretrain(overrides, new Pretraining.Listener() {
+            @Override
+            public void onLayerBegin(int index, int count, String layer, int inputs, int units) {
+                if (!quiet) {
+                    System.out.printf(Locale.ROOT, "Pretraining %d/%d: layer '%s' as an autoencoder (%d -> %d -> %d)%n",
+                            index + 1, count, layer, inputs, units, inputs);
+                }
+            }
+
+            @Override
+            public List<Callback> callbacks() {
+                return quiet ? List.of() : List.of(ProgressBar.toStdout());
+            }
+        });
+        if (!quiet) {
+            StringBuilder sb = new StringBuilder("Pretrained");
+            for (Pretraining.LayerResult l : results) {
+                sb.append(String.format(Locale.ROOT, " %s (reconstruction loss %.4f)", l.layer(), l.loss()));
+            }
+            System.out.printf(Locale.ROOT, "%s in %.1f s; fine-tuning with labels%n", sb, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** For an autoencoder on images: the first test (or training) samples above their reconstructions. */
+    private void writeReconstructions(Run run, Path png) {
+        dlkit.tensor.Shape in = run.model().inputShape();
+        boolean image = in.rank() == 2 || (in.rank() == 3 && in.dim(2) == 1);
+        if (!image || !run.model().outputShape().equals(in)) {
+            return;
+        }
+        try {
+            var source = run.test() != null ? run.test() : run.train();
+            ReconstructionGrid.write(run.model(), source.slice(0, Math.min(12, source.count())).featuresArray(), 12, png);
+            if (!quiet) {
+                System.out.println("reconstructions: " + png);
+            }
+        } catch (RuntimeException | Error e) {
+            System.err.println("dl: warning: could not draw reconstructions: " + e);
+        }
     }
 
     /**

@@ -170,4 +170,58 @@ class DlCommandTest {
         assertEquals(1, o.code(), o.stderr());
         assertTrue(o.stderr().contains("training diverged"), o.stderr());
     }
+
+    @Test
+    void autoencoderRunWritesReconstructionsAndPretrainingRunsBothPhases() throws Exception {
+        Path ae = dir.resolve("ae.json");
+        Files.writeString(ae, """
+                {"model": {"layers": [{"type": "Input", "shape": [8, 8]}, {"type": "Flatten"}, {"type": "Dense", "units": 16, "activation": "relu"},
+                  {"type": "Dense", "units": 64, "activation": "sigmoid"}, {"type": "Reshape", "target_shape": [8, 8]}]},
+                 "compile": {"optimizer": {"type": "adam", "learning_rate": 0.01}, "loss": "mse"},
+                 "data": {"train": {"type": "digits"}, "test": {"type": "digits", "split": "test"}, "normalize": "scale", "target": "input"},
+                 "fit": {"epochs": 3, "batch_size": 64, "seed": 1}}""");
+        Path aeRun = dir.resolve("ae-run");
+        Out t = dl("train", ae.toString(), "--output", aeRun.toString());
+        assertEquals(0, t.code(), t.stderr());
+        assertTrue(t.stdout().contains("reconstructions: "), t.stdout());
+        var img = javax.imageio.ImageIO.read(aeRun.resolve("reconstructions.png").toFile());
+        assertTrue(img.getWidth() > 12 * 8 * 3 && img.getHeight() > 2 * 8 * 3, img.getWidth() + "x" + img.getHeight());
+
+        Path pre = dir.resolve("pre.json");
+        Files.writeString(pre, """
+                {"model": {"layers": [{"type": "Input", "shape": [8, 8]}, {"type": "Flatten"}, {"type": "Dense", "name": "h1", "units": 32, "activation": "relu"},
+                  {"type": "Dense", "name": "h2", "units": 16, "activation": "relu"}, {"type": "Dense", "units": 10, "activation": "softmax"}]},
+                 "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+                 "pretrain": {"epochs": 2, "batch_size": 64, "noise": 0.1},
+                 "data": {"train": {"type": "digits", "limit": 200}, "test": {"type": "digits", "split": "test"}, "normalize": "scale"},
+                 "fit": {"epochs": 2, "batch_size": 32, "seed": 1}}""");
+        Out p = dl("train", pre.toString(), "--output", dir.resolve("pre-run").toString());
+        assertEquals(0, p.code(), p.stderr());
+        String o = p.stdout();
+        int first = o.indexOf("Pretraining 1/2: layer 'h1' as an autoencoder (64 -> 32 -> 64)");
+        int second = o.indexOf("Pretraining 2/2: layer 'h2' as an autoencoder (32 -> 16 -> 32)");
+        int tune = o.indexOf("fine-tuning with labels");
+        assertTrue(first >= 0 && second > first && tune > second && o.indexOf("Epoch 2/2", tune) > tune, o);
+        Out scratch = dl("train", pre.toString(), "--no-pretrain", "--output", dir.resolve("scratch-run").toString());
+        assertEquals(0, scratch.code(), scratch.stderr());
+        assertFalse(scratch.stdout().contains("Pretraining"), scratch.stdout());
+        assertBad("pretrain.layers", "validate", variant("badpre", "\"fit\":", "\"pretrain\": {\"layers\": \"dense\"}, \"fit\":").toString());
+        assertBad("data.target", "validate", variant("badtarget", "\"normalize\"", "\"target\": \"inputs\", \"normalize\"").toString());
+    }
+
+    @Test
+    void summaryDrawsTheGraph() throws Exception {
+        Path inception = Path.of("..", "configs", "fashion-mnist-inception.json").toAbsolutePath().normalize();
+        Path dot = dir.resolve("g.dot");
+        Out s = dl("summary", inception.toString(), "--graph", dot.toString());
+        assertEquals(0, s.code(), s.stderr());
+        assertTrue(s.stdout().contains("Connected to") && s.stdout().contains("branch_1x1"), s.stdout());
+        String d = Files.readString(dot);
+        assertTrue(d.contains("\"stem_pool\" -> \"residual\"") && d.contains("\"branch_5x5\" -> \"mixed\""), d);
+        Path svg = dir.resolve("g.svg");
+        assertEquals(0, dl("summary", inception.toString(), "--graph", svg.toString()).code());
+        String pic = Files.readString(svg);
+        assertTrue(pic.startsWith("<svg") && pic.contains("residual (Add)") && pic.contains("mixed (Concatenate)"), pic);
+        assertBad("expected a file name ending in .dot or .svg", "summary", inception.toString(), "--graph", dir.resolve("g.png").toString());
+    }
 }

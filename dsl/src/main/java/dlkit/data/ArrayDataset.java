@@ -103,6 +103,14 @@ public final class ArrayDataset implements Dataset {
         return out;
     }
 
+    /** The samples as their own labels (an autoencoder's targets): label width = the sample size. */
+    public @NonNull ArrayDataset autoencoding() {
+        int w = featureShape.size();
+        float[] xs = Arrays.copyOfRange(x, from * w, (from + count) * w);
+        // Features and labels share one array: nothing writes to a dataset's arrays.
+        return new ArrayDataset(xs, featureShape, xs, w);
+    }
+
     public static @NonNull ArrayDataset of(float @NonNull [] @NonNull [] x, int @NonNull [] labels) {
         if (x.length != labels.length) {
             throw new DlkitException("features have " + x.length + " rows but labels have " + labels.length);

@@ -157,6 +157,74 @@ public class Model {
         return new Model(name, graph, dtype);
     }
 
+    /**
+     * The part of this model between tensors {@code inputs} and {@code outputs} (tensor names: a layer's name, or
+     * {@code name:k} for its k-th call) as a model of its own, with a copy of the current weights: after training an
+     * autoencoder, {@code subModel(List.of("input_layer"), List.of("code"))} is its encoder and
+     * {@code subModel(List.of("code"), List.of("reconstruction"))} its decoder. A tensor that is not one of this model's
+     * inputs becomes a new Input named {@code <tensor>_input}.
+     */
+    public @NonNull Model subModel(@NonNull List<String> inputs, @NonNull List<String> outputs) {
+        Map<String, Integer> byName = new LinkedHashMap<>();
+        for (int t = 0; t < graph.tensorShapes().size(); t++) {
+            byName.put(graph.tensorName(t), t);
+        }
+        Map<Integer, SymbolicTensor> sym = new HashMap<>();
+        List<SymbolicTensor> ins = new ArrayList<>();
+        for (String in : inputs) {
+            Integer t = byName.get(in);
+            if (t == null) {
+                throw new DlkitException("subModel: model '" + name + "' has no tensor \"" + in + "\"; its tensors are " + byName.keySet());
+            }
+            Integer inputIndex = null;
+            for (int i = 0; i < graph.inputs().length; i++) {
+                if (graph.inputs()[i] == t) {
+                    inputIndex = i;
+                }
+            }
+            Input input = inputIndex != null ? (Input) layers.get(inputIndex)
+                    : Input.of(graph.tensorShapes().get(t).dims()).named(in.replace(':', '_') + "_input");
+            sym.put(t, input);
+            ins.add(input);
+        }
+        for (Graph.Node n : graph.nodes()) {
+            if (sym.containsKey(n.out())) {
+                continue;
+            }
+            List<SymbolicTensor> args = new ArrayList<>();
+            for (int t : n.in()) {
+                if (sym.get(t) == null) {
+                    break;
+                }
+                args.add(sym.get(t));
+            }
+            if (args.size() == n.in().length) {
+                sym.put(n.out(), layers.get(n.layer()).apply(args));
+            }
+        }
+        List<SymbolicTensor> outs = new ArrayList<>();
+        for (String out : outputs) {
+            Integer t = byName.get(out);
+            if (t == null) {
+                throw new DlkitException("subModel: model '" + name + "' has no tensor \"" + out + "\"; its tensors are " + byName.keySet());
+            }
+            if (sym.get(t) == null) {
+                throw new DlkitException("subModel: output \"" + out + "\" does not follow from the inputs " + inputs + " alone");
+            }
+            outs.add(sym.get(t));
+        }
+        Model sub = new Model(name + "_sub", Graph.of(ins, outs), dtype);
+        if (initialized) {
+            Pretraining.copyShared(this, sub);
+        }
+        return sub;
+    }
+
+    /** {@link #subModel(List, List)} with one input and one output. */
+    public @NonNull Model subModel(@NonNull String input, @NonNull String output) {
+        return subModel(List.of(input), List.of(output));
+    }
+
     /** A functional model with one input and one output. */
     public static @NonNull Model of(@NonNull SymbolicTensor input, @NonNull SymbolicTensor output) {
         return of(List.of(input), List.of(output));

@@ -32,14 +32,14 @@ import org.jspecify.annotations.NonNull;
  */
 public final class DataSources {
     static final Map<String, Set<String>> KEYS = Map.of(
-            "fashion-mnist", Set.of("type", "split"),
-            "mnist", Set.of("type", "split"),
-            "digits", Set.of("type", "split"),
-            "playground", Set.of("type", "dataset", "samples", "noise", "seed"),
-            "idx", Set.of("type", "images", "labels"),
-            "csv", Set.of("type", "path", "label", "one_hot"),
-            "npy", Set.of("type", "x", "y"),
-            "text-windows", Set.of("type", "files", "window", "stride", "test_fraction", "split"));
+            "fashion-mnist", Set.of("type", "limit", "split"),
+            "mnist", Set.of("type", "limit", "split"),
+            "digits", Set.of("type", "limit", "split"),
+            "playground", Set.of("type", "limit", "dataset", "samples", "noise", "seed"),
+            "idx", Set.of("type", "limit", "images", "labels"),
+            "csv", Set.of("type", "limit", "path", "label", "one_hot"),
+            "npy", Set.of("type", "limit", "x", "y"),
+            "text-windows", Set.of("type", "limit", "files", "window", "stride", "test_fraction", "split"));
     public static final List<String> TYPES = List.of("fashion-mnist", "mnist", "digits", "playground", "idx", "csv", "npy", "text-windows");
 
     private DataSources() {}
@@ -55,6 +55,20 @@ public final class DataSources {
             throw new ConfigException(path + ".type", "unknown data source \"" + type + "\"" + (hint != null ? "; did you mean \"" + hint + "\"?" : "; expected one of " + TYPES));
         }
         ModelConfig.checkKeys(src, keys, path);
+        int limit = -1;
+        if (src.has("limit")) {
+            long l = RunConfig.integer(src.get("limit"), path + ".limit");
+            if (l < 1) {
+                throw new ConfigException(path + ".limit", "expected a positive number of samples, got " + l);
+            }
+            limit = (int) Math.min(Integer.MAX_VALUE, l);
+        }
+        ArrayDataset all = loadAll(src, type, path, baseDir);
+        // The first samples: for the Fashion-MNIST and MNIST training sets those are close to balanced across classes.
+        return limit < 0 || limit >= all.count() ? all : all.slice(0, limit);
+    }
+
+    private static ArrayDataset loadAll(JsonNode src, String type, String path, Path baseDir) {
         try {
             return switch (type) {
                 case "fashion-mnist", "mnist", "digits" -> NamedDatasets.load(type, src.has("split") ? RunConfig.text(src.get("split"), path + ".split") : "train");

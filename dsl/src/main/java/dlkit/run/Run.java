@@ -13,6 +13,12 @@ import dlkit.model.Callback;
 import dlkit.model.FitOptions;
 import dlkit.model.History;
 import dlkit.model.Model;
+import dlkit.model.Pretraining;
+import dlkit.optim.Adam;
+import dlkit.optim.Optimizer;
+import dlkit.optim.Optimizers;
+import dlkit.loss.Loss;
+import dlkit.config.Json;
 import dlkit.model.TrainingState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,6 +72,30 @@ public final class Run {
             train = fit(model, train, norm, "data.train");
             val = val == null ? null : fit(model, val, norm, "data.validation");
             test = test == null ? null : fit(model, test, norm, "data.test");
+            if (config.data().autoencoding()) {
+                train = train.autoencoding();
+                val = val == null ? null : val.autoencoding();
+                test = test == null ? null : test.autoencoding();
+            }
+            ArrayDataset pretrainData = null;
+            Pretraining.Options pretrainOptions = null;
+            RunConfig.PretrainConfig pc = config.pretrain();
+            if (pc != null) {
+                pretrainData = pc.data() == null ? train : fit(model, DataSources.load(pc.data(), "pretrain.data", base), norm, "pretrain.data");
+                Optimizer opt = pc.optimizer() == null ? Adam.of(0.001) : Optimizers.fromJson(pc.optimizer(), "pretrain.optimizer");
+                Loss loss = pc.loss() == null ? Loss.MEAN_SQUARED_ERROR : Json.read(pc.loss(), Loss.class, "pretrain.loss");
+                pretrainOptions = new Pretraining.Options(pc.epochs(), pc.batchSize(), opt, loss, pc.noise(), 1, pc.layers());
+                if (model.isFunctional()) {
+                    throw new ConfigException("pretrain", "layer-wise pretraining works on Sequential models; this model is Functional");
+                }
+                for (String l : pc.layers()) {
+                    try {
+                        model.getLayer(l);
+                    } catch (DlkitException e) {
+                        throw new ConfigException("pretrain.layers", e.getMessage());
+                    }
+                }
+            }
             if (!config.data().augment().isNone()) {
                 try {
                     Augmentation.imageDims(model.inputShape());
@@ -74,6 +104,8 @@ public final class Run {
                 }
             }
             Run run = new Run(config, model, train, val, test);
+            run.pretrainData = pretrainData;
+            run.pretrainOptions = pretrainOptions;
             run.callbacks(base);
             run.checkLabels(train, "data.train");
             if (val != null) {
@@ -105,6 +137,29 @@ public final class Run {
         } catch (DlkitException e) {
             throw new ConfigException(null, e.getMessage(), e);
         }
+    }
+
+    private @Nullable ArrayDataset pretrainData;
+    private Pretraining.@Nullable Options pretrainOptions;
+
+    /** True when the config has a {@code pretrain} section. */
+    public boolean hasPretraining() {
+        return pretrainOptions != null;
+    }
+
+    /**
+     * Greedy layer-wise pretraining as the config's {@code pretrain} section declares (on its {@code data}, or the
+     * training samples without their labels), seeded by the run's seed; {@link #train} then fine-tunes.
+     */
+    public @NonNull List<Pretraining.LayerResult> pretrain(@NonNull Overrides o, Pretraining.@NonNull Listener listener) {
+        if (pretrainOptions == null) {
+            throw new DlkitException(config.file() + " has no \"pretrain\" section");
+        }
+        long seed = o.seed() != null ? o.seed() : config.fit().seed() != null ? config.fit().seed() : System.nanoTime();
+        if (!model.isInitialized()) {
+            model.initialize(seed);
+        }
+        return Pretraining.greedyLayerwise(model, pretrainData, pretrainOptions.withSeed(seed), listener);
     }
 
     public @NonNull Model model() {

@@ -20,8 +20,17 @@ import org.jspecify.annotations.Nullable;
  * {@code fit}. Every key is checked when the file is read; errors carry the file and JSON path.
  */
 public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonNode model, @NonNull JsonNode compile,
-                        @NonNull DataConfig data, @NonNull FitConfig fit) {
-    static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit");
+                        @NonNull DataConfig data, @NonNull FitConfig fit, @Nullable PretrainConfig pretrain) {
+    static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit", "pretrain");
+
+    /**
+     * {@code pretrain}: greedy layer-wise pretraining before {@code fit} (see {@link dlkit.model.Pretraining}); the
+     * optimizer and loss stay JSON until the run builds them, so errors carry their paths.
+     */
+    public record PretrainConfig(int epochs, int batchSize, @Nullable JsonNode optimizer, @Nullable JsonNode loss, double noise,
+                                 @Nullable JsonNode data, @NonNull List<String> layers) {
+        static final Set<String> KEYS = Set.of("epochs", "batch_size", "optimizer", "loss", "noise", "data", "layers");
+    }
 
     /** {@code fit}: Keras' defaults. */
     public record FitConfig(int epochs, int batchSize, @Nullable Long seed, boolean shuffle, double validationSplit,
@@ -31,8 +40,14 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
 
     /** {@code data}: the sources and how to normalise features (statistics from the training split only). */
     public record DataConfig(@NonNull JsonNode train, @Nullable JsonNode validation, @Nullable JsonNode test, @NonNull String normalize,
-                             @NonNull Augmentation augment) {
-        static final Set<String> KEYS = Set.of("train", "validation", "test", "normalize", "augment");
+                             @NonNull Augmentation augment, @NonNull String target) {
+        /** True when each sample is its own target (an autoencoder): {@code "target": "input"}. */
+        public boolean autoencoding() {
+            return target.equals("input");
+        }
+
+        static final Set<String> KEYS = Set.of("train", "validation", "test", "normalize", "augment", "target");
+        public static final List<String> TARGETS = List.of("labels", "input");
         static final Set<String> AUGMENT_KEYS = Set.of("horizontal_flip", "vertical_flip", "shift", "rotation", "random_erasing");
         public static final List<String> NORMALIZE = List.of("none", "scale", "standardize");
     }
@@ -85,8 +100,13 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (!DataConfig.NORMALIZE.contains(normalize)) {
             throw new ConfigException("data.normalize", "expected one of " + DataConfig.NORMALIZE + ", got \"" + normalize + "\"");
         }
+        String target = d.has("target") ? text(d.get("target"), "data.target") : "labels";
+        if (!DataConfig.TARGETS.contains(target)) {
+            throw new ConfigException("data.target", "expected \"labels\" (the data's labels) or \"input\" (each sample is its own target,"
+                    + " as for an autoencoder), got \"" + target + "\"");
+        }
         DataConfig data = new DataConfig(d.get("train"), d.get("validation"), d.get("test"), normalize,
-                d.has("augment") ? augmentation(d.get("augment")) : Augmentation.NONE);
+                d.has("augment") ? augmentation(d.get("augment")) : Augmentation.NONE, target);
         JsonNode f = root.has("fit") ? root.get("fit") : Json.MAPPER.createObjectNode();
         if (!f.isObject()) {
             throw new ConfigException("fit", "expected an object");
@@ -113,7 +133,33 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (model.has("compile")) {
             throw new ConfigException("model.compile", "put the compile settings in the top-level \"compile\" section");
         }
-        return new RunConfig(file, name, model, root.get("compile"), data, fit);
+        PretrainConfig pretrain = null;
+        if (root.has("pretrain")) {
+            JsonNode p = root.get("pretrain");
+            if (!p.isObject()) {
+                throw new ConfigException("pretrain", "expected an object such as {\"epochs\": 5}");
+            }
+            ModelConfig.checkKeys(p, PretrainConfig.KEYS, "pretrain");
+            List<String> layers = new java.util.ArrayList<>();
+            if (p.has("layers")) {
+                if (!p.get("layers").isArray()) {
+                    throw new ConfigException("pretrain.layers", "expected a list of Dense layer names, got " + p.get("layers"));
+                }
+                for (int i = 0; i < p.get("layers").size(); i++) {
+                    layers.add(text(p.get("layers").get(i), "pretrain.layers[" + i + "]"));
+                }
+            }
+            double noise = 0;
+            if (p.has("noise")) {
+                if (!p.get("noise").isNumber() || p.get("noise").asDouble() < 0) {
+                    throw new ConfigException("pretrain.noise", "expected a standard deviation >= 0, got " + p.get("noise"));
+                }
+                noise = p.get("noise").asDouble();
+            }
+            pretrain = new PretrainConfig(positiveInt(p, "epochs", 5, "pretrain"), positiveInt(p, "batch_size", 256, "pretrain"),
+                    p.get("optimizer"), p.get("loss"), noise, p.get("data"), List.copyOf(layers));
+        }
+        return new RunConfig(file, name, model, root.get("compile"), data, fit, pretrain);
     }
 
     /** The model section with the compile section folded in, as a model config. */
@@ -161,12 +207,16 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
     }
 
     static int positiveInt(JsonNode parent, String key, int def) {
+        return positiveInt(parent, key, def, "fit");
+    }
+
+    static int positiveInt(JsonNode parent, String key, int def, String section) {
         if (!parent.has(key)) {
             return def;
         }
         JsonNode n = parent.get(key);
         if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > Integer.MAX_VALUE) {
-            throw new ConfigException("fit." + key, "expected a positive integer, got " + n);
+            throw new ConfigException(section + "." + key, "expected a positive integer, got " + n);
         }
         return n.asInt();
     }
