@@ -215,7 +215,7 @@ public class Model {
         }
         Model sub = new Model(name + "_sub", Graph.of(ins, outs), dtype);
         if (initialized) {
-            Pretraining.copyShared(this, sub);
+            sub.setWeightsFrom(this);
         }
         return sub;
     }
@@ -223,6 +223,64 @@ public class Model {
     /** {@link #subModel(List, List)} with one input and one output. */
     public @NonNull Model subModel(@NonNull String input, @NonNull String output) {
         return subModel(List.of(input), List.of(output));
+    }
+
+    /**
+     * Uses this model as a layer of another (a nested model): its calls are replayed on {@code inputs} with the same
+     * layer objects, so every use shares this model's layers — apply it to two inputs for a siamese network. The
+     * outer model holds the weights under the same names, so {@link #setWeightsFrom} brings them back here after
+     * training. Layer names must not clash with the outer model's (name the layers of models you nest).
+     */
+    public @NonNull List<SymbolicTensor> call(@NonNull List<? extends SymbolicTensor> inputs) {
+        if (inputs.size() != graph.inputs().length) {
+            throw new ShapeException("model '" + name + "' takes " + graph.inputs().length + " input(s) " + inputNames() + ", got " + inputs.size());
+        }
+        Map<Integer, SymbolicTensor> sym = new HashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            Shape want = graph.tensorShapes().get(graph.inputs()[i]);
+            if (!inputs.get(i).shape().equals(want)) {
+                throw new ShapeException("model '" + name + "' input '" + inputNames().get(i) + "' takes " + want.withBatch() + ", got "
+                        + inputs.get(i).shape().withBatch());
+            }
+            sym.put(graph.inputs()[i], inputs.get(i));
+        }
+        for (Graph.Node n : graph.nodes()) {
+            List<SymbolicTensor> args = new ArrayList<>();
+            for (int t : n.in()) {
+                args.add(sym.get(t));
+            }
+            sym.put(n.out(), layers.get(n.layer()).apply(args));
+        }
+        return Arrays.stream(graph.outputs()).mapToObj(sym::get).toList();
+    }
+
+    /** {@link #call} for a model with one output. */
+    public @NonNull SymbolicTensor apply(@NonNull SymbolicTensor @NonNull ... inputs) {
+        List<SymbolicTensor> out = call(List.of(inputs));
+        if (out.size() != 1) {
+            throw new ShapeException("model '" + name + "' has " + out.size() + " outputs; use call(inputs) for all of them");
+        }
+        return out.get(0);
+    }
+
+    /** As {@link #apply}, so Kotlin can call a model like a function: {@code encoder(x)}. */
+    public @NonNull SymbolicTensor invoke(@NonNull SymbolicTensor @NonNull ... inputs) {
+        return apply(inputs);
+    }
+
+    /**
+     * Copies from {@code source} every weight this model has under the same name (a nested model's weights out of
+     * the model it was trained in, or the reverse). At least one must match.
+     */
+    public void setWeightsFrom(@NonNull Model source) {
+        Map<String, INDArray> src = source.getWeights();
+        Map<String, INDArray> dst = weights.toMap();
+        long matched = dst.keySet().stream().filter(src::containsKey).count();
+        if (matched == 0 && !dst.isEmpty()) {
+            throw new DlkitException("setWeightsFrom: model '" + source.name() + "' has none of the weights of model '" + name + "' " + dst.keySet());
+        }
+        dst.replaceAll((k, v) -> src.getOrDefault(k, v));
+        setWeights(dst, "setWeightsFrom(" + source.name() + ")");
     }
 
     /** A functional model with one input and one output. */

@@ -12,7 +12,6 @@ import dlkit.optim.Optimizer;
 import dlkit.tensor.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.NonNull;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -177,9 +176,6 @@ public final class Pretraining {
 
     /** Copies every weight {@code to} has under a name {@code from} also has. */
     static void copyShared(Model from, Model to) {
-        Map<String, INDArray> src = from.getWeights();
-        Map<String, INDArray> dst = to.getWeights();
-        dst.replaceAll((k, v) -> src.getOrDefault(k, v));
-        to.setWeights(dst);
+        to.setWeightsFrom(from);
     }
 }

@@ -111,4 +111,32 @@ class AutoencoderTest {
                 Pretraining.Options.defaults().withLayers(List.of("flatten"))));
         assertTrue(notDense.getMessage().contains("'flatten' is a Flatten"), notDense.getMessage());
     }
+
+    @Test
+    void nestedEncoderAndDecoderModelsTrainInsideAnAutoencoderAndShareWeightsWhenReused() {
+        Input x = Input.of(8, 8).named("pixels");
+        Model encoder = Model.of(x, Dense.of(10).activation(Activation.RELU).named("enc_code").apply(
+                Dense.of(24).activation(Activation.RELU).named("enc_hidden").apply(Flatten.of().named("enc_flat").apply(x)))).named("encoder");
+        Input c = Input.of(10).named("code_in");
+        Model decoder = Model.of(c, Reshape.of(8, 8).named("dec_image").apply(
+                Dense.of(64).activation(Activation.SIGMOID).named("dec_out").apply(c))).named("decoder");
+        Input img = Input.of(8, 8).named("img");
+        Model ae = Model.of(img, decoder.apply(encoder.apply(img)));
+        assertEquals(encoder.paramCount() + decoder.paramCount(), ae.paramCount());
+        ae.compile(Adam.of(0.01), Loss.MEAN_SQUARED_ERROR);
+        ArrayDataset train = digits("train").autoencoding();
+        ae.fit(train, FitOptions.epochs(15).batchSize(32).seed(2L));
+        assertTrue(ae.evaluate(train).get("loss") < 0.04, ae.evaluate(train).toString());
+        encoder.setWeightsFrom(ae);
+        decoder.setWeightsFrom(ae);
+        INDArray xs = digits("test").slice(0, 16).featuresArray();
+        assertEquals(0, ae.predict(xs).sub(decoder.predict(encoder.predict(xs))).amaxNumber().doubleValue(), 1e-6);
+        // The same encoder on two inputs: one set of weights.
+        Input other = Input.of(8, 8).named("other");
+        Model twin = Model.of(List.of(img, other), List.of(dlkit.layers.Subtract.of().apply(encoder.apply(img), encoder.apply(other))));
+        assertEquals(encoder.paramCount(), twin.paramCount());
+        twin.setWeightsFrom(encoder);
+        INDArray same = twin.predict(List.of(xs, xs)).get(0);
+        assertEquals(0, same.amaxNumber().doubleValue(), 0);
+    }
 }
