@@ -13,6 +13,8 @@ import dlkit.layers.Padding
 import dlkit.layers.Dense
 import dlkit.layers.Dropout
 import dlkit.layers.Input
+import dlkit.layers.Add
+import dlkit.layers.Concatenate
 import dlkit.loss.Loss
 import dlkit.metrics.Metric
 import dlkit.model.Callback
@@ -90,5 +92,21 @@ class KotlinApiTest {
         val x = data.features(0)
         val input = org.nd4j.linalg.factory.Nd4j.create(x, longArrayOf(1, 2), 'c')
         assertEquals(model.predict(input), again.predict(input))
+    }
+
+    @Test
+    fun `functional models are calls of layers on tensors`() {
+        val image = Input.of(28, 28, 1).named("image")
+        val stem = Conv2D.of(16, 3).padding(Padding.SAME).activation(Activation.RELU)(image)
+        val a = Conv2D.of(8, 1).activation(Activation.RELU)(stem)
+        val b = Conv2D.of(8, 3).padding(Padding.SAME).activation(Activation.RELU)(stem)
+        val merged = Add.of()(stem, Concatenate.of()(a, b))
+        val out = Dense.of(10).activation(Activation.SOFTMAX)(Flatten.of()(MaxPooling2D.of(2)(merged)))
+        val model = Model.of(image, out)
+        assertEquals(Shape.of(10), model.outputShape())
+        assertEquals(listOf(listOf("conv2d", "concatenate")), model.callInputs(model.layers().indexOf(model.getLayer("add"))))
+        val encoder = Model.of(image, Flatten.of().named("flat")(stem))
+        val twin = Model.of(image, encoder(image))
+        assertEquals(encoder.paramCount(), twin.paramCount())
     }
 }
