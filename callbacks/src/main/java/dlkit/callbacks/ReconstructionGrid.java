@@ -10,6 +10,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.jspecify.annotations.NonNull;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,42 +28,53 @@ public final class ReconstructionGrid {
 
     /** {@code inputs} and {@code outputs}: {@code [n, height, width]} or {@code [n, height, width, 1]}. */
     public static @NonNull BufferedImage draw(@NonNull INDArray inputs, @NonNull INDArray outputs) {
+        return draw(List.of(inputs, outputs), List.of("input", "reconstruction"));
+    }
+
+    /**
+     * Rows of grey-scale images ({@code [n, height, width(, 1)]} each, the same n), each row labelled, all drawn on the
+     * first row's value range.
+     */
+    public static @NonNull BufferedImage draw(@NonNull List<INDArray> rows, @NonNull List<String> labels) {
         System.setProperty("java.awt.headless", System.getProperty("java.awt.headless", "true"));
-        if (inputs.rank() < 3 || inputs.rank() > 4 || (inputs.rank() == 4 && inputs.size(3) != 1) || inputs.length() != outputs.length()) {
-            throw new DlkitException("a reconstruction grid needs grey-scale images [n, height, width(, 1)] in and out, got "
-                    + java.util.Arrays.toString(inputs.shape()) + " and " + java.util.Arrays.toString(outputs.shape()));
+        INDArray first = rows.get(0);
+        for (INDArray r : rows) {
+            if (r.rank() < 3 || r.rank() > 4 || (r.rank() == 4 && r.size(3) != 1) || r.length() != first.length()) {
+                throw new DlkitException("an image grid needs grey-scale images [n, height, width(, 1)] of one shape in every row, got "
+                        + java.util.Arrays.toString(first.shape()) + " and " + java.util.Arrays.toString(r.shape()));
+            }
         }
-        int n = (int) inputs.size(0);
-        int h = (int) inputs.size(1);
-        int w = (int) inputs.size(2);
-        float[] in = inputs.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
-        float[] out = outputs.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        int n = (int) first.size(0);
+        int h = (int) first.size(1);
+        int w = (int) first.size(2);
+        float[][] px = new float[rows.size()][];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = rows.get(i).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        }
         float lo = Float.POSITIVE_INFINITY;
         float hi = Float.NEGATIVE_INFINITY;
-        for (float v : in) {
+        for (float v : px[0]) {
             lo = Math.min(lo, v);
             hi = Math.max(hi, v);
         }
         float span = hi > lo ? hi - lo : 1;
         int cw = w * SCALE + GAP;
         int ch = h * SCALE + GAP;
-        BufferedImage img = new BufferedImage(LABEL + n * cw + GAP, 2 * ch + GAP, BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = new BufferedImage(LABEL + n * cw + GAP, rows.size() * ch + GAP, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        g.drawString("input", 8, GAP + ch / 2 + 4);
-        g.drawString("reconstruction", 8, GAP + ch + ch / 2 + 4);
-        for (int s = 0; s < n; s++) {
-            for (int row = 0; row < 2; row++) {
-                float[] src = row == 0 ? in : out;
+        for (int row = 0; row < rows.size(); row++) {
+            g.drawString(row < labels.size() ? labels.get(row) : "", 8, GAP + row * ch + ch / 2 + 4);
+            for (int s = 0; s < n; s++) {
                 int x0 = LABEL + s * cw;
                 int y0 = GAP + row * ch;
                 for (int y = 0; y < h; y++) {
                     for (int x = 0; x < w; x++) {
-                        float v = (src[(s * h + y) * w + x] - lo) / span;
+                        float v = (px[row][(s * h + y) * w + x] - lo) / span;
                         int grey = Math.max(0, Math.min(255, Math.round(255 * (1 - v))));
                         int rgb = (grey << 16) | (grey << 8) | grey;
                         for (int dy = 0; dy < SCALE; dy++) {

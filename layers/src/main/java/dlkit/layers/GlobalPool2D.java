@@ -43,32 +43,46 @@ final class GlobalPool2D {
         Buf y = ctx.output();
         Buf dy = ctx.outputGrad();
         @Nullable Buf dx = ctx.inputGrad();
-        int[] argmax = max ? new int[ctx.maxBatch() * ch] : null;
+        int mb = ctx.maxBatch();
+        int[] argmax = max ? new int[mb * ch] : null;
+        // Bulk copies to heap arrays and plain loops: element-wise buffer access costs more than the arithmetic.
+        double[] xs = new double[mb * hw * ch];
+        double[] ys = new double[mb * ch];
         return new Kernel() {
             @Override
             public void forward(int n, boolean training, long step) {
+                x.get(0, xs, 0, n * hw * ch);
                 for (int b = 0; b < n; b++) {
                     int xb = b * hw * ch;
-                    for (int k = 0; k < ch; k++) {
-                        double acc = max ? Double.NEGATIVE_INFINITY : 0;
-                        int at = xb + k;
+                    int yb = b * ch;
+                    if (max) {
+                        for (int k = 0; k < ch; k++) {
+                            ys[yb + k] = Double.NEGATIVE_INFINITY;
+                            argmax[yb + k] = xb + k;
+                        }
                         for (int p = 0; p < hw; p++) {
-                            double v = x.get(xb + p * ch + k);
-                            if (max) {
-                                if (v > acc) {
-                                    acc = v;
-                                    at = xb + p * ch + k;
+                            int row = xb + p * ch;
+                            for (int k = 0; k < ch; k++) {
+                                if (xs[row + k] > ys[yb + k]) {
+                                    ys[yb + k] = xs[row + k];
+                                    argmax[yb + k] = row + k;
                                 }
-                            } else {
-                                acc += v;
                             }
                         }
-                        y.set(b * ch + k, max ? acc : acc / hw);
-                        if (max) {
-                            argmax[b * ch + k] = at;
+                    } else {
+                        java.util.Arrays.fill(ys, yb, yb + ch, 0);
+                        for (int p = 0; p < hw; p++) {
+                            int row = xb + p * ch;
+                            for (int k = 0; k < ch; k++) {
+                                ys[yb + k] += xs[row + k];
+                            }
+                        }
+                        for (int k = 0; k < ch; k++) {
+                            ys[yb + k] /= hw;
                         }
                     }
                 }
+                y.put(0, ys, 0, n * ch);
             }
 
             @Override
@@ -76,20 +90,25 @@ final class GlobalPool2D {
                 if (dx == null) {
                     return;
                 }
+                dy.get(0, ys, 0, n * ch);
                 if (max) {
-                    dx.fill(0, n * hw * ch);
+                    java.util.Arrays.fill(xs, 0, n * hw * ch, 0);
                     for (int o = 0; o < n * ch; o++) {
-                        dx.add(argmax[o], dy.get(o));
+                        xs[argmax[o]] += ys[o];
                     }
-                    return;
-                }
-                for (int b = 0; b < n; b++) {
-                    for (int p = 0; p < hw; p++) {
-                        for (int k = 0; k < ch; k++) {
-                            dx.set(b * hw * ch + p * ch + k, dy.get(b * ch + k) / hw);
+                } else {
+                    for (int b = 0; b < n; b++) {
+                        int xb = b * hw * ch;
+                        int yb = b * ch;
+                        for (int p = 0; p < hw; p++) {
+                            int row = xb + p * ch;
+                            for (int k = 0; k < ch; k++) {
+                                xs[row + k] = ys[yb + k] / hw;
+                            }
                         }
                     }
                 }
+                dx.put(0, xs, 0, n * hw * ch);
             }
         };
     }
