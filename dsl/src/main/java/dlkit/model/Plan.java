@@ -37,6 +37,8 @@ final class Plan {
     private final int[] inputSizes;
     private final int packedWidth;
     private final Kernel[] kernels;
+    /** Elements allocated for activations (inputs and every call's output; less when an inference plan reuses memory). */
+    final long activationElements;
     /** Which entry of {@link Model#layers()} each kernel belongs to (-1 for planner steps), for profiles. */
     final int[] kernelLayers;
 
@@ -62,6 +64,26 @@ final class Plan {
             consumers[t]++;
         }
         Buf[] val = new Buf[tensors];
+        // Inference plans (no backward) reuse an activation's memory once its last reader has run; training plans
+        // keep every activation for the backward pass.
+        boolean reuse = !forTraining && !inputGradient;
+        int[] lastUse = new int[tensors];
+        java.util.Arrays.fill(lastUse, -1);
+        for (int i = 0; i < g.nodes().size(); i++) {
+            for (int t : g.nodes().get(i).in()) {
+                lastUse[t] = i;
+            }
+        }
+        for (int t : g.outputs()) {
+            lastUse[t] = Integer.MAX_VALUE;
+        }
+        for (int t : g.inputs()) {
+            lastUse[t] = Integer.MAX_VALUE;
+        }
+        int[] owner = new int[tensors];
+        int[] refs = new int[tensors];
+        java.util.Map<Integer, java.util.ArrayDeque<Buf>> free = new java.util.HashMap<>();
+        long activationElements = 0;
         Buf[] grad = new Buf[tensors];
         Buf[] mask = new Buf[tensors];
         List<List<Buf>> parts = new ArrayList<>();
@@ -78,6 +100,9 @@ final class Plan {
         for (int i = 0; i < nIn; i++) {
             int t = g.inputs()[i];
             val[t] = Buf.allocate(dtype, maxBatch * shapes.get(t).size());
+            activationElements += (long) maxBatch * shapes.get(t).size();
+            owner[t] = t;
+            refs[t] = 1;
             // Usually nothing needs dL/d(model input), and first layers skip computing it (Conv2D takes a faster path).
             grad[t] = inputGradient ? Buf.allocate(dtype, maxBatch * shapes.get(t).size()) : null;
             inputs[i] = val[t];
@@ -109,7 +134,8 @@ final class Plan {
         for (int i = 0; i < layers.size(); i++) {
             pendingShared.add(new ArrayList<>());
         }
-        for (Graph.Node node : g.nodes()) {
+        for (int ni = 0; ni < g.nodes().size(); ni++) {
+            Graph.Node node = g.nodes().get(ni);
             Layer layer = layers.get(node.layer());
             int k = node.in().length;
             Buf[] in = new Buf[k];
@@ -132,9 +158,20 @@ final class Plan {
             Shape outShape = shapes.get(t);
             if (layer.aliasesInput()) {
                 val[t] = in[0];
+                owner[t] = owner[node.in()[0]];
+                refs[owner[t]]++;
                 grad[t] = inGrad[0] != null ? inGrad[0] : Buf.allocate(dtype, maxBatch * outShape.size());
             } else {
-                val[t] = Buf.allocate(dtype, maxBatch * outShape.size());
+                int size = maxBatch * outShape.size();
+                java.util.ArrayDeque<Buf> pool = reuse ? free.get(size) : null;
+                if (pool != null && !pool.isEmpty()) {
+                    val[t] = pool.pop();
+                } else {
+                    val[t] = Buf.allocate(dtype, size);
+                    activationElements += size;
+                }
+                owner[t] = t;
+                refs[t] = 1;
                 grad[t] = Buf.allocate(dtype, maxBatch * outShape.size());
             }
             MaskRule rule = layer.maskRule();
@@ -151,6 +188,20 @@ final class Plan {
             }
             ks.add(kernel);
             kl.add(node.layer());
+            if (reuse) {
+                // After this call, inputs nothing later reads give their memory back (aliases hold it until they die).
+                for (int j = 0; j < node.in().length; j++) {
+                    int u = node.in()[j];
+                    boolean firstMention = true;
+                    for (int k2 = 0; k2 < j; k2++) {
+                        firstMention &= node.in()[k2] != u;
+                    }
+                    if (firstMention && lastUse[u] == ni && --refs[owner[u]] == 0) {
+                        Buf b = val[owner[u]];
+                        free.computeIfAbsent(b.length(), k3 -> new java.util.ArrayDeque<>()).push(b);
+                    }
+                }
+            }
             if (consumers[t] > 1) {
                 // Runs (backward) after every consumer and before the producer.
                 ks.add(new GradSum(grad[t], parts.get(t), outShape.size()));
@@ -186,6 +237,7 @@ final class Plan {
             headLabels[o] = new float[maxBatch * heads.get(o).labelWidth()];
         }
         this.kernels = ks.toArray(new Kernel[0]);
+        this.activationElements = activationElements;
         this.kernelLayers = kl.stream().mapToInt(Integer::intValue).toArray();
     }
 

@@ -262,4 +262,37 @@ class FunctionalTest {
                 + " \"outputs\": [\"a\", \"x\"], \"compile\": {\"loss\": {\"a\": \"mse\", \"z\": \"mse\"}}}");
         assertTrue(lossKey.contains("compile.loss.z") && lossKey.contains("unknown key"), lossKey);
     }
+
+    /** Inference plans reuse dead activations' memory; the outputs are those of a plan that keeps everything. */
+    @Test
+    void inferencePlansReuseMemoryOnceActivationsAreDead() {
+        Input x = Input.of(6).named("x");
+        LayerCall h = Dense.of(16).activation(Activation.RELU).apply(x);
+        for (int i = 0; i < 6; i++) {
+            LayerCall a = Dense.of(16).activation(Activation.TANH).apply(h);
+            LayerCall b = Reshape.of(16).apply(Dense.of(16).apply(a));
+            h = Add.of().apply(h, Concatenate.of().apply(Dense.of(8).apply(b), Dense.of(8).apply(a)));
+        }
+        Model m = Model.of(List.of(x), List.of(Dense.of(3).apply(h), Dense.of(2).apply(h))).withDType(DType.FLOAT64);
+        m.compile(Sgd.of(), Loss.MEAN_SQUARED_ERROR);
+        m.initialize(8);
+        int n = 5;
+        Plan keepAll = m.plan(n, true);
+        Plan reusing = m.plan(n, false);
+        assertTrue(reusing.activationElements * 3 < keepAll.activationElements,
+                reusing.activationElements + " vs " + keepAll.activationElements);
+        double[] xs = gaussian(6, n, 6).data().asDouble();
+        for (Plan p : new Plan[] {keepAll, reusing}) {
+            p.input.put(0, xs, 0, xs.length);
+            p.forward(n, false, 0);
+        }
+        for (int o = 0; o < 2; o++) {
+            int len = n * (o == 0 ? 3 : 2);
+            double[] want = new double[len];
+            double[] got = new double[len];
+            keepAll.outputs[o].get(0, want, 0, len);
+            reusing.outputs[o].get(0, got, 0, len);
+            assertArrayEquals(want, got);
+        }
+    }
 }
