@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * Weights are the inner layers' under prefixes: {@code conv1_kernel}, {@code bn1_gamma}, …, {@code shortcut_conv_kernel}.
  */
 public final class ResidualBlock implements Layer {
-    public record Config(@Nullable String name, int filters, int kernelSize, int strides, int convolutions, boolean batchNormalization) {
+    public record Config(@Nullable String name, int filters, int kernelSize, int strides, int convolutions, boolean batchNormalization,
+                         double momentum) {
         public Config {
             if (filters <= 0) {
                 throw new IllegalArgumentException("filters: expected a positive integer, got " + filters);
@@ -31,11 +32,14 @@ public final class ResidualBlock implements Layer {
             if (convolutions != 2 && convolutions != 3) {
                 throw new IllegalArgumentException("convolutions: expected 2 (basic block) or 3 (bottleneck: 1×1, k×k, 1×1), got " + convolutions);
             }
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new IllegalArgumentException("momentum: expected a number in [0, 1), got " + momentum);
+            }
         }
     }
 
     static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
-            "ResidualBlock", Config.class, new Config(null, 1, 3, 1, 2, true), Set.of("filters"), ResidualBlock::new);
+            "ResidualBlock", Config.class, new Config(null, 1, 3, 1, 2, true, 0.99), Set.of("filters"), ResidualBlock::new);
 
     private final Config config;
 
@@ -45,25 +49,34 @@ public final class ResidualBlock implements Layer {
 
     /** A basic block: two 3×3 convolutions with {@code filters} channels, stride 1. */
     public static @NonNull ResidualBlock of(int filters) {
-        return new ResidualBlock(new Config(null, filters, 3, 1, 2, true));
+        return new ResidualBlock(new Config(null, filters, 3, 1, 2, true, 0.99));
     }
 
     public @NonNull ResidualBlock strides(int strides) {
-        return new ResidualBlock(new Config(config.name(), config.filters(), config.kernelSize(), strides, config.convolutions(), config.batchNormalization()));
+        return new ResidualBlock(new Config(config.name(), config.filters(), config.kernelSize(), strides, config.convolutions(), config.batchNormalization(), config.momentum()));
     }
 
     public @NonNull ResidualBlock kernelSize(int kernelSize) {
-        return new ResidualBlock(new Config(config.name(), config.filters(), kernelSize, config.strides(), config.convolutions(), config.batchNormalization()));
+        return new ResidualBlock(new Config(config.name(), config.filters(), kernelSize, config.strides(), config.convolutions(), config.batchNormalization(), config.momentum()));
     }
 
     /** Without BatchNormalization the convolutions get biases instead (the plain block of the PyTorch reference). */
     public @NonNull ResidualBlock batchNormalization(boolean on) {
-        return new ResidualBlock(new Config(config.name(), config.filters(), config.kernelSize(), config.strides(), config.convolutions(), on));
+        return new ResidualBlock(new Config(config.name(), config.filters(), config.kernelSize(), config.strides(), config.convolutions(), on, config.momentum()));
+    }
+
+    /**
+     * The BatchNormalization layers' momentum for their moving statistics (Keras' 0.99 by default; 0.9, PyTorch's
+     * 0.1, lets inference follow a short training run).
+     */
+    public @NonNull ResidualBlock momentum(double momentum) {
+        return new ResidualBlock(new Config(config.name(), config.filters(), config.kernelSize(), config.strides(), config.convolutions(),
+                config.batchNormalization(), momentum));
     }
 
     /** 3 for the bottleneck form (1×1, k×k, 1×1). */
     public @NonNull ResidualBlock convolutions(int convolutions) {
-        return new ResidualBlock(new Config(config.name(), config.filters(), config.kernelSize(), config.strides(), convolutions, config.batchNormalization()));
+        return new ResidualBlock(new Config(config.name(), config.filters(), config.kernelSize(), config.strides(), convolutions, config.batchNormalization(), config.momentum()));
     }
 
     @Override
@@ -78,7 +91,7 @@ public final class ResidualBlock implements Layer {
 
     @Override
     public ResidualBlock named(String name) {
-        return new ResidualBlock(new Config(name, config.filters(), config.kernelSize(), config.strides(), config.convolutions(), config.batchNormalization()));
+        return new ResidualBlock(new Config(name, config.filters(), config.kernelSize(), config.strides(), config.convolutions(), config.batchNormalization(), config.momentum()));
     }
 
     @Override
@@ -100,7 +113,7 @@ public final class ResidualBlock implements Layer {
             parts.add(new Part("conv" + (i + 1) + "_", Conv2D.of(f, sizes[i]).strides(s, s).padding(Padding.SAME).useBias(!bn)
                     .kernelInitializer(Initializer.HE_NORMAL)));
             if (bn) {
-                parts.add(new Part("bn" + (i + 1) + "_", BatchNormalization.of()));
+                parts.add(new Part("bn" + (i + 1) + "_", BatchNormalization.of().momentum(config.momentum())));
             }
             if (i < sizes.length - 1) {
                 parts.add(new Part("relu" + (i + 1) + "_", ActivationLayer.of(Activation.RELU)));
@@ -117,7 +130,7 @@ public final class ResidualBlock implements Layer {
         boolean bn = config.batchNormalization();
         Part conv = new Part("shortcut_conv_", Conv2D.of(config.filters(), 1).strides(s, s).padding(Padding.SAME).useBias(!bn)
                 .kernelInitializer(Initializer.HE_NORMAL));
-        return bn ? List.of(conv, new Part("shortcut_bn_", BatchNormalization.of())) : List.of(conv);
+        return bn ? List.of(conv, new Part("shortcut_bn_", BatchNormalization.of().momentum(config.momentum()))) : List.of(conv);
     }
 
     @Override
