@@ -34,6 +34,13 @@ class Float32PathsTest {
         compare(layers, 10 * 9 * 2);
     }
 
+    /** The residual block adds, rectifies and sums its paths' input gradients in float arrays for float32 models. */
+    @Test
+    void float32ResidualBlocksMatchFloat64() {
+        compare(List.of(Input.of(6, 6, 3), Conv2D.of(4, 3).padding(Padding.SAME), dlkit.layers.ResidualBlock.of(4),
+                dlkit.layers.ResidualBlock.of(6).strides(2), Flatten.of(), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 6 * 3);
+    }
+
     /** The float32 recurrent cells compute their gates with the vectorised tanh/sigmoid approximations. */
     @Test
     void float32RecurrentCellsMatchFloat64() {

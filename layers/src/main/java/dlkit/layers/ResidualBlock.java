@@ -202,11 +202,10 @@ public final class ResidualBlock implements Layer {
         Buf x = ctx.input();
         Buf y = ctx.output();
         Buf dy = ctx.outputGrad();
-        double[] a = new double[mb * outSize];
-        double[] b = new double[mb * outSize];
-        double[] out = new double[mb * outSize];
-        double[] gx = dx != null ? new double[mb * inSize] : null;
-        double[] gs = dx != null ? new double[mb * inSize] : null;
+        // Float models add and rectify in float arrays (bulk copies at memcpy speed); float64 ones (gradient checks)
+        // stay exact in double arrays.
+        Merge merge = ctx.dtype() == dlkit.tensor.DType.FLOAT32 ? new FloatMerge(mb * outSize, dx != null ? mb * inSize : 0)
+                : new DoubleMerge(mb * outSize, dx != null ? mb * inSize : 0);
         return new Kernel() {
             @Override
             public void forward(int n, boolean training, long step) {
@@ -218,25 +217,13 @@ public final class ResidualBlock implements Layer {
                         k.forward(n, training, step);
                     }
                 }
-                main.out.get(0, a, 0, n * outSize);
-                (shortcut != null ? shortcut.out : x).get(0, b, 0, n * outSize);
-                for (int i = 0; i < n * outSize; i++) {
-                    out[i] = Math.max(0, a[i] + b[i]);
-                }
-                y.put(0, out, 0, n * outSize);
+                merge.addRelu(main.out, shortcut != null ? shortcut.out : x, y, n * outSize);
             }
 
             @Override
             public void backward(int n) {
-                dy.get(0, a, 0, n * outSize);
-                // out was kept from the forward pass: ReLU passes the gradient where the sum was positive.
-                for (int i = 0; i < n * outSize; i++) {
-                    a[i] = out[i] > 0 ? a[i] : 0;
-                }
-                main.outGrad.put(0, a, 0, n * outSize);
-                if (shortcut != null) {
-                    shortcut.outGrad.put(0, a, 0, n * outSize);
-                }
+                // The forward sum was kept: ReLU passes the gradient where it was positive.
+                merge.reluGrad(dy, main.outGrad, shortcut != null ? shortcut.outGrad : null, n * outSize);
                 for (int i = main.kernels.size() - 1; i >= 0; i--) {
                     main.kernels.get(i).backward(n);
                 }
@@ -245,21 +232,10 @@ public final class ResidualBlock implements Layer {
                         shortcut.kernels.get(i).backward(n);
                     }
                 }
-                if (dx == null) {
-                    return;
+                if (dx != null) {
+                    // dL/dx = the main path's input gradient + the shortcut's (its own, or the identity's: the ReLU gradient).
+                    merge.sumInputGrads(dxMain, shortcut != null ? dxShort : null, dx, n * inSize);
                 }
-                dxMain.get(0, gx, 0, n * inSize);
-                if (shortcut != null) {
-                    dxShort.get(0, gs, 0, n * inSize);
-                    for (int i = 0; i < n * inSize; i++) {
-                        gx[i] += gs[i];
-                    }
-                } else {
-                    for (int i = 0; i < n * inSize; i++) {
-                        gx[i] += a[i];
-                    }
-                }
-                dx.put(0, gx, 0, n * inSize);
             }
 
             @Override
@@ -276,5 +252,112 @@ public final class ResidualBlock implements Layer {
                 return p;
             }
         };
+    }
+
+    /** The block's element-wise end: out = relu(main + shortcut), and its gradients. */
+    private interface Merge {
+        void addRelu(Buf main, Buf shortcut, Buf y, int len);
+
+        /** g = dy where the sum was positive, else 0; written to both paths' output gradients. */
+        void reluGrad(Buf dy, Buf mainGrad, @Nullable Buf shortcutGrad, int len);
+
+        /** dx = dxMain + (dxShort, or g for the identity shortcut). */
+        void sumInputGrads(Buf dxMain, @Nullable Buf dxShort, Buf dx, int len);
+    }
+
+    private static final class FloatMerge implements Merge {
+        private final float[] a;
+        private final float[] b;
+        private final float[] gx;
+
+        FloatMerge(int outLen, int inLen) {
+            a = new float[outLen];
+            b = new float[Math.max(outLen, inLen)];
+            gx = new float[inLen];
+        }
+
+        @Override
+        public void addRelu(Buf main, Buf shortcut, Buf y, int len) {
+            main.get(0, a, 0, len);
+            shortcut.get(0, b, 0, len);
+            for (int i = 0; i < len; i++) {
+                b[i] = Math.max(0f, a[i] + b[i]);
+            }
+            y.put(0, b, 0, len);
+        }
+
+        @Override
+        public void reluGrad(Buf dy, Buf mainGrad, @Nullable Buf shortcutGrad, int len) {
+            dy.get(0, a, 0, len);
+            for (int i = 0; i < len; i++) {
+                a[i] = b[i] > 0 ? a[i] : 0f;
+            }
+            mainGrad.put(0, a, 0, len);
+            if (shortcutGrad != null) {
+                shortcutGrad.put(0, a, 0, len);
+            }
+        }
+
+        @Override
+        public void sumInputGrads(Buf dxMain, @Nullable Buf dxShort, Buf dx, int len) {
+            dxMain.get(0, gx, 0, len);
+            float[] other = a;
+            if (dxShort != null) {
+                dxShort.get(0, b, 0, len);
+                other = b;
+            }
+            for (int i = 0; i < len; i++) {
+                gx[i] += other[i];
+            }
+            dx.put(0, gx, 0, len);
+        }
+    }
+
+    private static final class DoubleMerge implements Merge {
+        private final double[] a;
+        private final double[] b;
+        private final double[] gx;
+
+        DoubleMerge(int outLen, int inLen) {
+            a = new double[outLen];
+            b = new double[Math.max(outLen, inLen)];
+            gx = new double[inLen];
+        }
+
+        @Override
+        public void addRelu(Buf main, Buf shortcut, Buf y, int len) {
+            main.get(0, a, 0, len);
+            shortcut.get(0, b, 0, len);
+            for (int i = 0; i < len; i++) {
+                b[i] = Math.max(0, a[i] + b[i]);
+            }
+            y.put(0, b, 0, len);
+        }
+
+        @Override
+        public void reluGrad(Buf dy, Buf mainGrad, @Nullable Buf shortcutGrad, int len) {
+            dy.get(0, a, 0, len);
+            for (int i = 0; i < len; i++) {
+                a[i] = b[i] > 0 ? a[i] : 0;
+            }
+            mainGrad.put(0, a, 0, len);
+            if (shortcutGrad != null) {
+                shortcutGrad.put(0, a, 0, len);
+            }
+        }
+
+        @Override
+        public void sumInputGrads(Buf dxMain, @Nullable Buf dxShort, Buf dx, int len) {
+            dxMain.get(0, gx, 0, len);
+            double[] other = a;
+            if (dxShort != null) {
+                dxShort.get(0, b, 0, len);
+                other = b;
+            }
+            for (int i = 0; i < len; i++) {
+                gx[i] += other[i];
+            }
+            dx.put(0, gx, 0, len);
+        }
     }
 }
