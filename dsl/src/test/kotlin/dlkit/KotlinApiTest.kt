@@ -108,5 +108,13 @@ class KotlinApiTest {
         val encoder = Model.of(image, Flatten.of().named("flat")(stem))
         val twin = Model.of(image, encoder(image))
         assertEquals(encoder.paramCount(), twin.paramCount())
+
+        // Encoder-decoder wiring: the encoder's final states start the decoder.
+        val source = Input.of(7, 3)
+        val target = Input.of(5, 2)
+        val (_, h, c) = LSTM.of(8).returnState(true).applyAll(source)
+        val decoded = LSTM.of(8).returnSequences(true)(target, h, c)
+        val seq2seq = Model.of(listOf(source, target), listOf(decoded))
+        assertEquals(Shape.of(5, 8), seq2seq.outputShape())
     }
 }

@@ -92,8 +92,9 @@ final class FunctionalConfig {
             if (layer.name() == null || layer.name().isEmpty()) {
                 throw new ConfigException(p, "every layer of a Functional model needs a \"name\": other layers refer to it by name");
             }
-            if (layer.name().contains(":")) {
-                throw new ConfigException(Json.join(p, "name"), "\"" + layer.name() + "\" contains ':', which marks a shared layer's later calls (\"dense:1\")");
+            if (layer.name().contains(":") || layer.name().contains("#")) {
+                throw new ConfigException(Json.join(p, "name"), "\"" + layer.name() + "\" contains ':' or '#', which mark a shared layer's later calls"
+                        + " (\"dense:1\") and a layer's further outputs (\"lstm#1\")");
             }
             Integer dup = index.put(layer.name(), i);
             if (dup != null) {
@@ -145,16 +146,12 @@ final class FunctionalConfig {
         if (t != null) {
             return t;
         }
-        int colon = ref.lastIndexOf(':');
-        String layerName = colon < 0 ? ref : ref.substring(0, colon);
-        int call = 0;
-        if (colon >= 0) {
-            try {
-                call = Integer.parseInt(ref.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                call = -1;
-            }
-        }
+        int hash = ref.lastIndexOf('#');
+        String callRef = hash < 0 ? ref : ref.substring(0, hash);
+        int outIndex = hash < 0 ? 0 : parseIndex(ref.substring(hash + 1));
+        int colon = callRef.lastIndexOf(':');
+        String layerName = colon < 0 ? callRef : callRef.substring(0, colon);
+        int call = colon < 0 ? 0 : parseIndex(callRef.substring(colon + 1));
         Integer i = index.get(layerName);
         if (i == null) {
             String hint = Json.suggest(layerName, index.keySet());
@@ -163,7 +160,7 @@ final class FunctionalConfig {
         }
         Layer layer = layers.get(i);
         if (layer instanceof Input in) {
-            if (colon >= 0) {
+            if (colon >= 0 || hash >= 0) {
                 throw new ConfigException(path, "\"" + ref + "\": an Input has one tensor, named \"" + layerName + "\"");
             }
             built.put(ref, in);
@@ -187,15 +184,32 @@ final class FunctionalConfig {
             args.add(tensor(cs.get(call).get(k), ip + "[" + k + "]"));
         }
         visiting.remove(visiting.size() - 1);
+        List<dlkit.layers.LayerCall> outs;
         try {
-            t = layer.apply(args);
+            outs = layer.applyAll(args);
         } catch (DlkitException e) {
             throw new ConfigException(layersPath + "[" + i + "]", e.getMessage(), e);
         }
-        built.put(key, t);
-        if (call == 0) {
-            built.put(layerName + ":0", t);
+        for (int k = 0; k < outs.size(); k++) {
+            String name = key + (k > 0 ? "#" + k : "");
+            built.put(name, outs.get(k));
+            built.put(key + "#" + k, outs.get(k));
+            if (call == 0) {
+                built.put(layerName + ":0" + (k > 0 ? "#" + k : ""), outs.get(k));
+            }
         }
-        return t;
+        if (outIndex < 0 || outIndex >= outs.size()) {
+            throw new ConfigException(path, "\"" + ref + "\": layer '" + layerName + "' has " + outs.size() + " output(s)"
+                    + (outs.size() > 1 ? ", \"" + key + "\" to \"" + key + "#" + (outs.size() - 1) + "\"" : ""));
+        }
+        return outs.get(outIndex);
+    }
+
+    private static int parseIndex(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 }

@@ -18,14 +18,22 @@ import java.util.Map;
  * and tensors (the model inputs, then one per call). A Sequential model is the chain where call i feeds call i+1.
  */
 record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int[] inputs, int[] outputs) {
-    /** Layer {@code layer} applied to tensors {@code in}, producing tensor {@code out}; {@code use} counts earlier calls of the layer. */
-    record Node(int layer, int[] in, int out, int use) {}
+    /**
+     * Layer {@code layer} applied to tensors {@code in}, producing tensors {@code outs} (one, or an RNN's output and
+     * final states); {@code use} counts earlier calls of the layer.
+     */
+    record Node(int layer, int[] in, int[] outs, int use) {
+        /** The first (for most layers the only) output. */
+        int out() {
+            return outs[0];
+        }
+    }
 
     /** The chain of a Sequential model: tensor i is layer i's output (tensor 0 the Input's). */
     static Graph chain(List<Layer> layers, List<Shape> shapes) {
         List<Node> nodes = new ArrayList<>();
         for (int i = 1; i < layers.size(); i++) {
-            nodes.add(new Node(i, new int[] {i - 1}, i, 0));
+            nodes.add(new Node(i, new int[] {i - 1}, new int[] {i}, 0));
         }
         return new Graph(layers, nodes, shapes, new int[] {0}, new int[] {layers.size() - 1});
     }
@@ -42,6 +50,7 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
             throw new ShapeException("a functional model needs at least one output");
         }
         Map<SymbolicTensor, Integer> ids = new IdentityHashMap<>();
+        Map<Object, int[]> callIds = new IdentityHashMap<>();
         Map<Layer, Integer> layerIds = new IdentityHashMap<>();
         List<Layer> layers = new ArrayList<>();
         List<Shape> shapes = new ArrayList<>();
@@ -61,10 +70,9 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
             in[i] = i;
         }
         List<Node> nodes = new ArrayList<>();
-        List<LayerCall> calls = new ArrayList<>();
         int[] out = new int[outputs.size()];
         for (int o = 0; o < outputs.size(); o++) {
-            out[o] = visit(outputs.get(o), o, ids, layerIds, layers, shapes, nodes, calls);
+            out[o] = visit(outputs.get(o), o, ids, callIds, layerIds, layers, shapes, nodes);
         }
         boolean[] used = new boolean[inputs.size()];
         for (Node n : nodes) {
@@ -88,8 +96,8 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
         return new Graph(layers, nodes, shapes, in, out);
     }
 
-    private static int visit(SymbolicTensor t, int output, Map<SymbolicTensor, Integer> ids, Map<Layer, Integer> layerIds,
-                             List<Layer> layers, List<Shape> shapes, List<Node> nodes, List<LayerCall> calls) {
+    private static int visit(SymbolicTensor t, int output, Map<SymbolicTensor, Integer> ids, Map<Object, int[]> callIds,
+                             Map<Layer, Integer> layerIds, List<Layer> layers, List<Shape> shapes, List<Node> nodes) {
         Integer id = ids.get(t);
         if (id != null) {
             return id;
@@ -99,9 +107,15 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
                     + ", which is not among the model's inputs (the graph is disconnected); pass it in the inputs");
         }
         LayerCall call = (LayerCall) t;
+        int[] done = callIds.get(call.call());
+        if (done != null) {
+            // Another output of a call already in the graph.
+            ids.put(t, done[call.index()]);
+            return done[call.index()];
+        }
         int[] in = new int[call.inputs().size()];
         for (int i = 0; i < in.length; i++) {
-            in[i] = visit(call.inputs().get(i), output, ids, layerIds, layers, shapes, nodes, calls);
+            in[i] = visit(call.inputs().get(i), output, ids, callIds, layerIds, layers, shapes, nodes);
         }
         Layer layer = call.layer();
         Integer li = layerIds.get(layer);
@@ -117,12 +131,15 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
                 }
             }
         }
-        int tid = shapes.size();
-        shapes.add(call.shape());
-        nodes.add(new Node(li, in, tid, use));
-        calls.add(call);
-        ids.put(t, tid);
-        return tid;
+        int[] outs = new int[call.callShapes().size()];
+        for (int k = 0; k < outs.length; k++) {
+            outs[k] = shapes.size();
+            shapes.add(call.callShapes().get(k));
+        }
+        nodes.add(new Node(li, in, outs, use));
+        callIds.put(call.call(), outs);
+        ids.put(t, outs[call.index()]);
+        return outs[call.index()];
     }
 
     private static String describe(Layer l) {
@@ -137,14 +154,19 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
     /** The call that produces tensor {@code t}, or null for a model input. */
     Node producer(int t) {
         for (Node n : nodes) {
-            if (n.out() == t) {
-                return n;
+            for (int o : n.outs()) {
+                if (o == t) {
+                    return n;
+                }
             }
         }
         return null;
     }
 
-    /** Tensor {@code t} as the JSON and summary name it: the producing layer's name, with {@code :k} for its k-th call. */
+    /**
+     * Tensor {@code t} as the JSON and summary name it: the producing layer's name, with {@code :k} for its k-th call
+     * and {@code #j} for the j-th output of a call with several ({@code lstm#1}: an LSTM's final h).
+     */
     String tensorName(int t) {
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i] == t) {
@@ -155,7 +177,11 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
         if (n == null) {
             throw new IllegalStateException("tensor " + t);
         }
-        return layers.get(n.layer()).name() + (n.use() > 0 ? ":" + n.use() : "");
+        int k = 0;
+        while (n.outs()[k] != t) {
+            k++;
+        }
+        return layers.get(n.layer()).name() + (n.use() > 0 ? ":" + n.use() : "") + (k > 0 ? "#" + k : "");
     }
 
     /** How many calls each layer has. */

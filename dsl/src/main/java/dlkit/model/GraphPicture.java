@@ -33,7 +33,7 @@ public final class GraphPicture {
             for (List<String> call : m.callInputs(i)) {
                 for (String t : call) {
                     sb.append("  \"").append(esc(layerOf(t))).append("\" -> \"").append(esc(m.layers().get(i).name())).append("\"");
-                    if (t.contains(":")) {
+                    if (t.contains(":") || t.contains("#")) {
                         sb.append(" [label=\"").append(esc(t)).append("\"]");
                     }
                     sb.append(";\n");
@@ -143,8 +143,9 @@ public final class GraphPicture {
     }
 
     private static String layerOf(String tensor) {
-        int c = tensor.lastIndexOf(':');
-        return c < 0 ? tensor : tensor.substring(0, c);
+        String t = tensor.contains("#") ? tensor.substring(0, tensor.lastIndexOf('#')) : tensor;
+        int c = t.lastIndexOf(':');
+        return c < 0 ? t : t.substring(0, c);
     }
 
     private static int indexOf(Model m, String layer) {

@@ -114,8 +114,9 @@ public class Model {
         this.dtype = dtype;
         this.layers = List.copyOf(assignNames(raw.layers()));
         for (Layer l : layers) {
-            if (l.name().contains(":")) {
-                throw new DlkitException("layer name \"" + l.name() + "\" contains ':', which marks a shared layer's later calls (\"dense:1\")");
+            if (l.name().contains(":") || l.name().contains("#")) {
+                throw new DlkitException("layer name \"" + l.name() + "\" contains ':' or '#', which mark a shared layer's later calls (\"dense:1\")"
+                        + " and a layer's further outputs (\"lstm#1\")");
             }
         }
         this.graph = raw.withLayers(layers);
@@ -199,7 +200,10 @@ public class Model {
                 args.add(sym.get(t));
             }
             if (args.size() == n.in().length) {
-                sym.put(n.out(), layers.get(n.layer()).apply(args));
+                List<dlkit.layers.LayerCall> outs = layers.get(n.layer()).applyAll(args);
+                for (int k = 0; k < outs.size(); k++) {
+                    sym.put(n.outs()[k], outs.get(k));
+                }
             }
         }
         List<SymbolicTensor> outs = new ArrayList<>();
@@ -249,7 +253,10 @@ public class Model {
             for (int t : n.in()) {
                 args.add(sym.get(t));
             }
-            sym.put(n.out(), layers.get(n.layer()).apply(args));
+            List<dlkit.layers.LayerCall> outs = layers.get(n.layer()).applyAll(args);
+            for (int k = 0; k < outs.size(); k++) {
+                sym.put(n.outs()[k], outs.get(k));
+            }
         }
         return Arrays.stream(graph.outputs()).mapToObj(sym::get).toList();
     }

@@ -156,7 +156,7 @@ final class Plan {
             }
             int t = node.out();
             Shape outShape = shapes.get(t);
-            if (layer.aliasesInput()) {
+            if (layer.aliasesInput() && node.outs().length == 1) {
                 val[t] = in[0];
                 owner[t] = owner[node.in()[0]];
                 refs[owner[t]]++;
@@ -180,7 +180,23 @@ final class Plan {
                 case PASS -> mask[node.in()[0]];
                 case DROP -> null;
             };
-            Context ctx = new Context(model, node, inShapes, outShape, maxBatch, in, inGrad, val[t], grad[t], fusedTensor[t],
+            // Further outputs (an RNN's final states): their own memory, no mask.
+            int nOuts = node.outs().length;
+            Buf[] outVals = new Buf[nOuts];
+            Buf[] outGrads = new Buf[nOuts];
+            outVals[0] = val[t];
+            outGrads[0] = grad[t];
+            for (int o = 1; o < nOuts; o++) {
+                int to = node.outs()[o];
+                val[to] = Buf.allocate(dtype, maxBatch * shapes.get(to).size());
+                activationElements += (long) maxBatch * shapes.get(to).size();
+                owner[to] = to;
+                refs[to] = 1;
+                grad[to] = Buf.allocate(dtype, maxBatch * shapes.get(to).size());
+                outVals[o] = val[to];
+                outGrads[o] = grad[to];
+            }
+            Context ctx = new Context(model, node, inShapes, outShape, maxBatch, in, inGrad, outVals, outGrads, nOuts == 1 && fusedTensor[t],
                     mask[node.in()[0]], rule == MaskRule.MAKE ? mask[t] : null, pendingShared.get(node.layer()));
             Kernel kernel = layer.compile(ctx);
             if (node.use() == 0 && calls[node.layer()] > 1) {
@@ -202,10 +218,12 @@ final class Plan {
                     }
                 }
             }
-            if (consumers[t] > 1) {
-                // Runs (backward) after every consumer and before the producer.
-                ks.add(new GradSum(grad[t], parts.get(t), outShape.size()));
-                kl.add(-1);
+            for (int to : node.outs()) {
+                if (consumers[to] > 1) {
+                    // Runs (backward) after every consumer and before the producer.
+                    ks.add(new GradSum(grad[to], parts.get(to), shapes.get(to).size()));
+                    kl.add(-1);
+                }
             }
         }
         this.outputs = new Buf[nOut];
@@ -358,15 +376,15 @@ final class Plan {
         private final int maxBatch;
         private final Buf[] inputs;
         private final @Nullable Buf[] inputGrads;
-        private final Buf output;
-        private final Buf outputGrad;
+        private final Buf[] outputs;
+        private final Buf[] outputGrads;
         private final boolean fused;
         private final @Nullable Buf inputMask;
         private final @Nullable Buf outputMask;
         private final List<Buf[]> sharedGrads;
 
         Context(Model model, Graph.Node node, Shape[] inShapes, Shape outShape, int maxBatch, Buf[] inputs, @Nullable Buf[] inputGrads,
-                Buf output, Buf outputGrad, boolean fused, @Nullable Buf inputMask, @Nullable Buf outputMask, List<Buf[]> sharedGrads) {
+                Buf[] outputs, Buf[] outputGrads, boolean fused, @Nullable Buf inputMask, @Nullable Buf outputMask, List<Buf[]> sharedGrads) {
             this.model = model;
             this.node = node;
             this.inShapes = inShapes;
@@ -374,8 +392,8 @@ final class Plan {
             this.maxBatch = maxBatch;
             this.inputs = inputs;
             this.inputGrads = inputGrads;
-            this.output = output;
-            this.outputGrad = outputGrad;
+            this.outputs = outputs;
+            this.outputGrads = outputGrads;
             this.fused = fused;
             this.inputMask = inputMask;
             this.outputMask = outputMask;
@@ -439,12 +457,27 @@ final class Plan {
 
         @Override
         public Buf output() {
-            return output;
+            return outputs[0];
         }
 
         @Override
         public Buf outputGrad() {
-            return outputGrad;
+            return outputGrads[0];
+        }
+
+        @Override
+        public int outputCount() {
+            return outputs.length;
+        }
+
+        @Override
+        public Buf output(int i) {
+            return outputs[i];
+        }
+
+        @Override
+        public Buf outputGrad(int i) {
+            return outputGrads[i];
         }
 
         @Override

@@ -56,6 +56,26 @@ public interface BuildContext {
         return inputShape();
     }
 
+    /** How many outputs the call has (more than one only for a recurrent layer with return_state). */
+    default int outputCount() {
+        return 1;
+    }
+
+    /** Output {@code i}: rows of {@code outputShape(i).size()} elements. */
+    default @NonNull Buf output(int i) {
+        if (i != 0) {
+            throw new IndexOutOfBoundsException("layer '" + layerName() + "' has one output");
+        }
+        return output();
+    }
+
+    default @NonNull Buf outputGrad(int i) {
+        if (i != 0) {
+            throw new IndexOutOfBoundsException("layer '" + layerName() + "' has one output");
+        }
+        return outputGrad();
+    }
+
     @NonNull Buf param(@NonNull String name);
 
     @NonNull Buf grad(@NonNull String name);

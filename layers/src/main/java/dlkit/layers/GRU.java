@@ -48,9 +48,6 @@ public final class GRU implements Layer {
             if (!(dropout >= 0 && dropout < 1) || !(recurrentDropout >= 0 && recurrentDropout < 1)) {
                 throw new IllegalArgumentException("dropout and recurrent_dropout: expected rates in [0, 1), got " + dropout + " and " + recurrentDropout);
             }
-            if (returnState) {
-                throw new IllegalArgumentException("return_state: the extra state outputs need a multi-output (functional) model, which dlkit does not have yet; use return_state false");
-            }
             if (!resetAfter) {
                 throw new IllegalArgumentException("reset_after: only true (Keras' default, the cuDNN-compatible variant) is supported");
             }
@@ -81,6 +78,14 @@ public final class GRU implements Layer {
 
     private GRU set(String component, Object value) {
         return new GRU(RecordCopy.with(config, component, value));
+    }
+
+    /**
+     * Also output the final state ({@code h}, and {@code c} for an LSTM) as extra tensors: {@code applyAll(x)} gives
+     * [output, h(, c)] in a functional model. Initial states come in as extra inputs: {@code applyAll(x, h0(, c0))}.
+     */
+    public @NonNull GRU returnState(boolean on) {
+        return set("returnState", on);
     }
 
     public @NonNull GRU returnSequences(boolean on) {
@@ -150,6 +155,19 @@ public final class GRU implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
+        if (config.returnState()) {
+            throw new ShapeException(RecurrentKernel.returnStateMessage(type(), name(), 1));
+        }
+        return sequenceOutput(input);
+    }
+
+    @Override
+    public List<Shape> outputShapes(List<Shape> inputs) {
+        return RecurrentKernel.outputShapes(type(), name(), config.units(), 1, config.returnState(), config.stateful(), inputs,
+                sequenceOutput(inputs.get(0)));
+    }
+
+    private Shape sequenceOutput(Shape input) {
         if (input.rank() != 2) {
             throw new ShapeException("GRU '" + name() + "' expects samples shaped [steps, features], got " + input
                     + (input.rank() == 1 ? "; add a feature axis with Reshape (e.g. [steps, 1]) or use Embedding for token ids" : "")

@@ -48,9 +48,6 @@ public final class LSTM implements Layer {
             if (!(dropout >= 0 && dropout < 1) || !(recurrentDropout >= 0 && recurrentDropout < 1)) {
                 throw new IllegalArgumentException("dropout and recurrent_dropout: expected rates in [0, 1), got " + dropout + " and " + recurrentDropout);
             }
-            if (returnState) {
-                throw new IllegalArgumentException("return_state: the extra state outputs need a multi-output (functional) model, which dlkit does not have yet; use return_state false");
-            }
             Objects.requireNonNull(kernelInitializer, "kernel_initializer");
             Objects.requireNonNull(recurrentInitializer, "recurrent_initializer");
             Objects.requireNonNull(biasInitializer, "bias_initializer");
@@ -78,6 +75,14 @@ public final class LSTM implements Layer {
 
     private LSTM set(String component, Object value) {
         return new LSTM(RecordCopy.with(config, component, value));
+    }
+
+    /**
+     * Also output the final state ({@code h}, and {@code c} for an LSTM) as extra tensors: {@code applyAll(x)} gives
+     * [output, h(, c)] in a functional model. Initial states come in as extra inputs: {@code applyAll(x, h0(, c0))}.
+     */
+    public @NonNull LSTM returnState(boolean on) {
+        return set("returnState", on);
     }
 
     public @NonNull LSTM returnSequences(boolean on) {
@@ -147,6 +152,19 @@ public final class LSTM implements Layer {
 
     @Override
     public Shape outputShape(Shape input) {
+        if (config.returnState()) {
+            throw new ShapeException(RecurrentKernel.returnStateMessage(type(), name(), 2));
+        }
+        return sequenceOutput(input);
+    }
+
+    @Override
+    public List<Shape> outputShapes(List<Shape> inputs) {
+        return RecurrentKernel.outputShapes(type(), name(), config.units(), 2, config.returnState(), config.stateful(), inputs,
+                sequenceOutput(inputs.get(0)));
+    }
+
+    private Shape sequenceOutput(Shape input) {
         if (input.rank() != 2) {
             throw new ShapeException("LSTM '" + name() + "' expects samples shaped [steps, features], got " + input
                     + (input.rank() == 1 ? "; add a feature axis with Reshape (e.g. [steps, 1]) or use Embedding for token ids" : "")

@@ -37,6 +37,23 @@ public interface Layer {
     }
 
     /**
+     * The shapes of everything one call produces: the {@link #outputShape} for most layers; a recurrent layer with
+     * {@code return_state} adds its final states.
+     */
+    default @NonNull List<Shape> outputShapes(@NonNull List<Shape> inputs) {
+        return List.of(outputShape(inputs));
+    }
+
+    /** Applies this layer and returns all its outputs: {@code var outs = lstm.applyAll(x); // [sequence, h, c]}. */
+    default @NonNull List<LayerCall> applyAll(@NonNull SymbolicTensor @NonNull ... inputs) {
+        return LayerCall.all(this, List.of(inputs));
+    }
+
+    default @NonNull List<LayerCall> applyAll(@NonNull List<? extends SymbolicTensor> inputs) {
+        return LayerCall.all(this, inputs);
+    }
+
+    /**
      * Applies this layer to symbolic tensors (the functional API): the result feeds other layers or becomes a model
      * output. Applying one layer object twice shares its weights.
      */

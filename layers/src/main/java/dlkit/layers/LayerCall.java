@@ -15,14 +15,37 @@ public final class LayerCall implements SymbolicTensor {
     private final Layer layer;
     private final List<SymbolicTensor> inputs;
     private final Shape shape;
+    private final Call call;
+    private final int index;
 
-    private LayerCall(Layer layer, List<SymbolicTensor> inputs, Shape shape) {
+    /** One application of a layer; each of its outputs is a LayerCall pointing here. */
+    static final class Call {
+        final List<Shape> shapes;
+
+        Call(List<Shape> shapes) {
+            this.shapes = shapes;
+        }
+    }
+
+    private LayerCall(Layer layer, List<SymbolicTensor> inputs, Shape shape, Call call, int index) {
         this.layer = layer;
         this.inputs = inputs;
         this.shape = shape;
+        this.call = call;
+        this.index = index;
     }
 
+    /** The only output of a call; a layer with several outputs (an RNN with return_state) needs {@link #all}. */
     static LayerCall of(Layer layer, List<? extends SymbolicTensor> inputs) {
+        List<LayerCall> outs = all(layer, inputs);
+        if (outs.size() != 1) {
+            throw new ShapeException(describe(layer) + " has " + outs.size() + " outputs (return_state adds the final states):"
+                    + " use applyAll(...) to get all of them");
+        }
+        return outs.get(0);
+    }
+
+    static List<LayerCall> all(Layer layer, List<? extends SymbolicTensor> inputs) {
         if (layer instanceof Input) {
             throw new ShapeException("an Input is where a graph starts and cannot be applied to tensors");
         }
@@ -34,13 +57,33 @@ public final class LayerCall implements SymbolicTensor {
         for (SymbolicTensor t : in) {
             shapes.add(t.shape());
         }
-        Shape out;
+        List<Shape> out;
         try {
-            out = layer.outputShape(shapes);
+            out = List.copyOf(layer.outputShapes(shapes));
         } catch (ShapeException | IllegalArgumentException e) {
             throw new ShapeException(describe(layer) + " cannot take inputs shaped " + shapesWithBatch(shapes) + ": " + e.getMessage());
         }
-        return new LayerCall(layer, in, out);
+        Call call = new Call(out);
+        List<LayerCall> result = new ArrayList<>();
+        for (int i = 0; i < out.size(); i++) {
+            result.add(new LayerCall(layer, in, out.get(i), call, i));
+        }
+        return List.copyOf(result);
+    }
+
+    /** Identifies the call this tensor came from: the outputs of one call share it. */
+    public @NonNull Object call() {
+        return call;
+    }
+
+    /** Which output of its call this tensor is (0 unless the layer has several). */
+    public int index() {
+        return index;
+    }
+
+    /** The shapes of all outputs of this tensor's call. */
+    public @NonNull List<Shape> callShapes() {
+        return call.shapes;
     }
 
     static String describe(Layer layer) {
@@ -70,6 +113,6 @@ public final class LayerCall implements SymbolicTensor {
 
     @Override
     public String toString() {
-        return "<" + (layer.name() != null ? layer.name() : layer.type()) + " output " + shape.withBatch() + ">";
+        return "<" + (layer.name() != null ? layer.name() : layer.type()) + " output " + (index > 0 ? index + " " : "") + shape.withBatch() + ">";
     }
 }

@@ -85,6 +85,16 @@ final class RecurrentKernel implements Kernel {
     private boolean recMasked;
     /** The time-step mask ([batch, steps], 1 real, 0 padding) from Embedding(mask_zero) or Masking, or null. */
     private final @Nullable Buf stepMask;
+    /** Initial states given as inputs (h0, c0) and their gradients; null when the state starts at zero (or is carried). */
+    private final @Nullable Buf h0;
+    private final @Nullable Buf c0;
+    private final @Nullable Buf dh0;
+    private final @Nullable Buf dc0;
+    /** return_state: the final h (and c) as outputs, and the gradients that flow back into them. */
+    private final @Nullable Buf hOut;
+    private final @Nullable Buf cOut;
+    private final @Nullable Buf dhOut;
+    private final @Nullable Buf dcOut;
     private final double[] keep;
     private final double[] savedDh;
     private final double[] savedDc;
@@ -148,11 +158,53 @@ final class RecurrentKernel implements Kernel {
         this.carriedH = spec.stateful() ? ctx.persistentState("h", mb * u) : null;
         this.carriedC = spec.stateful() && spec.cell() == Cell.LSTM ? ctx.persistentState("c", mb * u) : null;
         this.stepMask = ctx.inputMask();
+        this.h0 = ctx.inputCount() > 1 ? ctx.input(1) : null;
+        this.dh0 = ctx.inputCount() > 1 ? ctx.inputGrad(1) : null;
+        this.c0 = ctx.inputCount() > 2 ? ctx.input(2) : null;
+        this.dc0 = ctx.inputCount() > 2 ? ctx.inputGrad(2) : null;
+        this.hOut = ctx.outputCount() > 1 ? ctx.output(1) : null;
+        this.dhOut = ctx.outputCount() > 1 ? ctx.outputGrad(1) : null;
+        this.cOut = ctx.outputCount() > 2 ? ctx.output(2) : null;
+        this.dcOut = ctx.outputCount() > 2 ? ctx.outputGrad(2) : null;
         this.keep = stepMask != null ? new double[mb * steps] : null;
         this.savedDh = stepMask != null ? new double[mb * u] : null;
         this.savedDc = stepMask != null ? new double[mb * u] : null;
         this.fastGates = x instanceof Buf.F32 && spec.activation() == Activation.TANH
                 && (spec.cell() == Cell.SIMPLE || spec.recurrentActivation() == Activation.SIGMOID);
+    }
+
+    static String returnStateMessage(String type, String name, int states) {
+        return type + " '" + name + "' has return_state on: each call gives " + (1 + states) + " tensors (the output, then the final "
+                + (states == 2 ? "h and c" : "state h") + "), which only a functional model can take: outputs = layer.applyAll(x)";
+    }
+
+    /**
+     * The outputs of a recurrent layer called on {@code inputs}: the sequence, optionally followed by its initial
+     * state(s) ({@code [units]} each); then {@code output} and, with return_state, the final state(s).
+     */
+    static java.util.List<dlkit.tensor.Shape> outputShapes(String type, String name, int units, int states, boolean returnState, boolean stateful,
+                                                          java.util.List<dlkit.tensor.Shape> inputs, dlkit.tensor.Shape output) {
+        String which = states == 2 ? "h and c" : "h";
+        if (inputs.size() != 1 && inputs.size() != 1 + states) {
+            throw new dlkit.ShapeException(type + " '" + name + "' takes the sequence and optionally its initial state (" + which + "): 1 or "
+                    + (1 + states) + " inputs, got " + inputs.size());
+        }
+        dlkit.tensor.Shape state = dlkit.tensor.Shape.of(units);
+        for (int i = 1; i < inputs.size(); i++) {
+            if (!inputs.get(i).equals(state)) {
+                throw new dlkit.ShapeException(type + " '" + name + "': initial state " + (i == 1 ? "h" : "c") + " must be shaped "
+                        + state.withBatch() + " (units), got " + inputs.get(i).withBatch());
+            }
+        }
+        if (stateful && inputs.size() > 1) {
+            throw new dlkit.ShapeException(type + " '" + name + "' is stateful: it carries its own state from batch to batch and takes no initial state input");
+        }
+        java.util.List<dlkit.tensor.Shape> out = new java.util.ArrayList<>();
+        out.add(output);
+        for (int i = 0; returnState && i < states; i++) {
+            out.add(state);
+        }
+        return out;
     }
 
     /** Keras' RNN dropout: one mask per sequence (the same at every step), inverted scaling. */
@@ -200,8 +252,12 @@ final class RecurrentKernel implements Kernel {
         if (!fusedRecurrent) {
             zs.get(0, zx, 0, rows * g);
         }
-        if (carriedH != null) {
-            System.arraycopy(carriedH, 0, hH, 0, n * u);
+        if (carriedH != null || h0 != null) {
+            if (carriedH != null) {
+                System.arraycopy(carriedH, 0, hH, 0, n * u);
+            } else {
+                h0.get(0, hH, 0, n * u);
+            }
             hs.put(0, hH, 0, n * u);
             if (hm != hs) {
                 for (int i = 0; i < n * u; i++) {
@@ -219,6 +275,8 @@ final class RecurrentKernel implements Kernel {
         if (cH != null) {
             if (carriedC != null) {
                 System.arraycopy(carriedC, 0, cH, 0, n * u);
+            } else if (c0 != null) {
+                c0.get(0, cH, 0, n * u);
             } else {
                 Arrays.fill(cH, 0, n * u, 0.0);
             }
@@ -254,6 +312,12 @@ final class RecurrentKernel implements Kernel {
             if (carriedC != null) {
                 System.arraycopy(cH, steps * n * u, carriedC, 0, n * u);
             }
+        }
+        if (hOut != null) {
+            hOut.put(0, hH, steps * n * u, n * u);
+        }
+        if (cOut != null) {
+            cOut.put(0, cH, steps * n * u, n * u);
         }
         // outputs in processing order, batch-major
         if (spec.returnSequences()) {
@@ -403,6 +467,13 @@ final class RecurrentKernel implements Kernel {
         dy.get(0, io, 0, n * (spec.returnSequences() ? steps * u : u));
         Arrays.fill(dh, 0, n * u, 0.0);
         Arrays.fill(dc, 0, n * u, 0.0);
+        // Gradients of the returned final states join the last step's.
+        if (dhOut != null) {
+            dhOut.get(0, dh, 0, n * u);
+        }
+        if (dcOut != null) {
+            dcOut.get(0, dc, 0, n * u);
+        }
         for (int t = steps - 1; t >= 0; t--) {
             for (int b = 0; b < n; b++) {
                 int src = spec.returnSequences() ? (b * steps + t) * u : t == steps - 1 ? b * u : -1;
@@ -443,6 +514,18 @@ final class RecurrentKernel implements Kernel {
                     dh[i] += recMasked ? dzxStep[i] * recMask[i] : dzxStep[i];
                 }
             }
+        }
+        if (dh0 != null) {
+            // dL/dh0: what the first step's recurrent product sends back, plus GRU's direct path (already in dh).
+            Blas.gemm(false, true, n, u, g, 1, dHr.slice(0, n * g), g, r, g, 0, dhPrev, u);
+            dhPrev.get(0, dzxStep, 0, n * u);
+            for (int i = 0; i < n * u; i++) {
+                dh[i] += recMasked ? dzxStep[i] * recMask[i] : dzxStep[i];
+            }
+            dh0.put(0, dh, 0, n * u);
+        }
+        if (dc0 != null) {
+            dc0.put(0, dc, 0, n * u);
         }
         Blas.gemm(true, false, u, g, rows, 1, hm, u, dHr, g, 0, dr, g);
         Blas.gemm(true, false, features, g, rows, 1, xt, features, dZx, g, 0, dw, g);
