@@ -62,6 +62,7 @@ public class Model {
     private @Nullable Loss loss;
     private List<Metric> metrics = List.of();
     private List<Head> heads = List.of();
+    private List<String> metricNames = List.of();
     private @Nullable UpdateRule rule;
     private float[] heapParams;
     private float[] heapGrads;
@@ -583,6 +584,14 @@ public class Model {
             labelOffset += lw;
         }
         this.heads = List.copyOf(hs);
+        List<String> names = new ArrayList<>();
+        for (Head h : heads) {
+            for (Metric m : h.metrics()) {
+                names.add(heads.size() == 1 ? m.name() : h.name() + "_" + m.name());
+            }
+        }
+        // Read by the running logs after every batch.
+        this.metricNames = List.copyOf(names);
         this.optimizer = optimizer;
         this.loss = losses.get(0);
         this.metrics = List.copyOf(metrics.get(0));
@@ -626,13 +635,7 @@ public class Model {
 
     /** The names metrics are logged under, in accumulator order ({@code accuracy}, or {@code class_accuracy} per output). */
     @NonNull List<String> metricNames() {
-        List<String> names = new ArrayList<>();
-        for (Head h : heads) {
-            for (Metric m : h.metrics()) {
-                names.add(heads.size() == 1 ? m.name() : h.name() + "_" + m.name());
-            }
-        }
-        return names;
+        return metricNames;
     }
 
     private List<Metric.Accumulator> newAccumulators() {
@@ -669,10 +672,7 @@ public class Model {
             Buf g = grad ? plan.outputGrads[h] : null;
             double l = head.loss().compute(plan.outputs[h], yh, rows, head.width(), g, grad && plan.fusedOutputs[h]);
             if (g != null && head.weight() != 1) {
-                int len = rows * head.width();
-                for (int i = 0; i < len; i++) {
-                    g.set(i, g.get(i) * head.weight());
-                }
+                Plan.scale(g, rows * head.width(), head.weight());
             }
             if (perHead != null) {
                 perHead[h] += l;

@@ -344,6 +344,19 @@ final class Plan {
         }
     }
 
+    /** target[0, len) *= factor, through a heap chunk (element-wise buffer access is slow). */
+    static void scale(Buf target, int len, double factor) {
+        double[] a = STAGE_A.get();
+        for (int done = 0; done < len; done += a.length) {
+            int m = Math.min(a.length, len - done);
+            target.get(done, a, 0, m);
+            for (int j = 0; j < m; j++) {
+                a[j] *= factor;
+            }
+            target.put(done, a, 0, m);
+        }
+    }
+
     private static final ThreadLocal<double[]> STAGE_A = ThreadLocal.withInitial(() -> new double[4096]);
     private static final ThreadLocal<double[]> STAGE_B = ThreadLocal.withInitial(() -> new double[4096]);
 

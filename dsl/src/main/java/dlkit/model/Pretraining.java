@@ -151,12 +151,12 @@ public final class Pretraining {
             Model auto = new Sequential(layer.name() + "_autoencoder", ae, model.dtype());
             auto.compile(o.optimizer(), o.loss());
             auto.initialize(o.seed() * 31 + k);
-            copyShared(model, auto);
+            auto.setWeightsFrom(model);
             listener.onLayerBegin(t, targets.size(), layer.name(), in.size(), layer.config().units());
             ArrayDataset data = ArrayDataset.of(features, features);
             History h = auto.fit(data, FitOptions.epochs(o.epochs()).batchSize(o.batchSize()).seed(o.seed() + k)
                     .callbacks(listener.callbacks().toArray(new Callback[0])));
-            copyShared(auto, model);
+            model.setWeightsFrom(auto);
             results.add(new LayerResult(layer.name(), in.size(), layer.config().units(), h.last("loss")));
             features = slice(model, k, k).predict(features, 512);
             done = k;
@@ -170,12 +170,7 @@ public final class Pretraining {
         ls.add(Input.of(model.layerOutputShapes().get(from - 1).dims()));
         ls.addAll(model.layers().subList(from, to + 1));
         Model m = new Sequential(model.name() + "_part", ls, model.dtype());
-        copyShared(model, m);
+        m.setWeightsFrom(model);
         return m;
-    }
-
-    /** Copies every weight {@code to} has under a name {@code from} also has. */
-    static void copyShared(Model from, Model to) {
-        to.setWeightsFrom(from);
     }
 }

@@ -15,6 +15,7 @@ import dlkit.tensor.DType;
 import dlkit.tensor.Shape;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The one test every layer passes (Keras' run_layer_test): output shape, parameter count, training vs inference
@@ -96,6 +97,44 @@ public final class LayerTestKit {
         plan.input.put(0, x, 0, x.length);
         plan.forward(n, true, 7);
         return m.loss().compute(plan.output, y, rows, m.outputShape().last(), null, false) + plan.penalty();
+    }
+
+    /**
+     * Central differences on every trainable weight of a (float64) model with any number of inputs and outputs,
+     * through {@link Model#computeGradients(List, List)}.
+     */
+    public static void gradientCheck(Model m, List<INDArray> xs, List<INDArray> ys) {
+        m.computeGradients(xs, ys);
+        Buf grads = m.gradientBuffer();
+        Buf params = m.parameterBuffer();
+        int count = (int) m.trainableParamCount();
+        double[] analytic = new double[count];
+        grads.get(0, analytic, 0, count);
+        double eps = 1e-6;
+        for (int i = 0; i < count; i++) {
+            double w = params.get(i);
+            params.set(i, w + eps);
+            double up = m.computeGradients(xs, ys);
+            params.set(i, w - eps);
+            double down = m.computeGradients(xs, ys);
+            params.set(i, w);
+            double numeric = (up - down) / (2 * eps);
+            assertEquals(numeric, analytic[i], 1e-7 + 1e-6 * Math.abs(numeric), "weight " + i);
+        }
+    }
+
+    /** A float64 array of standard normal draws, fixed by the seed. */
+    public static INDArray gaussian(long seed, long... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextGaussian();
+        }
+        return org.nd4j.linalg.factory.Nd4j.create(v, shape, 'c');
     }
 
     public static void roundTrip(Layer layer) {

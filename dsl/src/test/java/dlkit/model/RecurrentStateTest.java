@@ -15,10 +15,8 @@ import dlkit.layers.LayerCall;
 import dlkit.layers.SimpleRNN;
 import dlkit.loss.Loss;
 import dlkit.optim.Sgd;
-import dlkit.tensor.Buf;
 import dlkit.tensor.DType;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,19 +24,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** return_state outputs and initial-state inputs of SimpleRNN, LSTM and GRU (Keras' functional RNN wiring). */
 class RecurrentStateTest {
-    private static INDArray gaussian(long seed, long... shape) {
-        SplittableRandom r = new SplittableRandom(seed);
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        double[] v = new double[(int) n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextGaussian();
-        }
-        return Nd4j.create(v, shape, 'c');
-    }
-
     /**
      * Initial states computed from a second input, final states fed onward and used as outputs (so their gradients
      * join the last step's): every weight gradient against central differences, float64.
@@ -61,25 +46,9 @@ class RecurrentStateTest {
         m.compile(Sgd.of(), List.of(Loss.MEAN_SQUARED_ERROR, Loss.MEAN_SQUARED_ERROR), List.of(1.0, 0.5), List.of(List.of(), List.of()));
         m.initialize(3);
         int n = 4;
-        List<INDArray> xs = List.of(gaussian(1, n, 5, 3), gaussian(2, n, 4));
-        List<INDArray> ys = List.of(gaussian(3, n, 2), gaussian(4, n, 4));
-        m.computeGradients(xs, ys);
-        Buf grads = m.gradientBuffer();
-        Buf params = m.parameterBuffer();
-        int count = (int) m.trainableParamCount();
-        double[] analytic = new double[count];
-        grads.get(0, analytic, 0, count);
-        double eps = 1e-6;
-        for (int i = 0; i < count; i++) {
-            double w = params.get(i);
-            params.set(i, w + eps);
-            double up = m.computeGradients(xs, ys);
-            params.set(i, w - eps);
-            double down = m.computeGradients(xs, ys);
-            params.set(i, w);
-            double numeric = (up - down) / (2 * eps);
-            assertEquals(numeric, analytic[i], 1e-7 + 1e-6 * Math.abs(numeric), "weight " + i);
-        }
+        List<INDArray> xs = List.of(LayerTestKit.gaussian(1, n, 5, 3), LayerTestKit.gaussian(2, n, 4));
+        List<INDArray> ys = List.of(LayerTestKit.gaussian(3, n, 2), LayerTestKit.gaussian(4, n, 4));
+        LayerTestKit.gradientCheck(m, xs, ys);
     }
 
     /** A sequence in two halves, the first half's final states starting the second, equals the whole sequence. */
@@ -107,7 +76,7 @@ class RecurrentStateTest {
             ins.addAll(stateIns);
             Model step = Model.of(ins, rnn.applyAll(args)).withDType(DType.FLOAT64);
             step.setWeightsFrom(full);
-            INDArray seq = gaussian(5, 2, 6, 2);
+            INDArray seq = LayerTestKit.gaussian(5, 2, 6, 2);
             INDArray first = seq.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 3), NDArrayIndex.all()).dup();
             INDArray second = seq.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 6), NDArrayIndex.all()).dup();
             List<INDArray> zeros = new java.util.ArrayList<>(List.of(first));
