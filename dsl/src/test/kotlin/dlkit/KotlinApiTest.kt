@@ -2,19 +2,19 @@ package dlkit
 
 import dlkit.data.ArrayDataset
 import dlkit.layers.Activation
-import dlkit.layers.BatchNormalization
-import dlkit.layers.Bidirectional
-import dlkit.layers.Conv2D
-import dlkit.layers.Flatten
-import dlkit.layers.GRU
-import dlkit.layers.LSTM
-import dlkit.layers.MaxPooling2D
-import dlkit.layers.Padding
-import dlkit.layers.Dense
-import dlkit.layers.Dropout
 import dlkit.layers.Input
-import dlkit.layers.Add
-import dlkit.layers.Concatenate
+import dlkit.layers.Padding
+import dlkit.layers.convolution.Conv2D
+import dlkit.layers.core.Dense
+import dlkit.layers.merge.Add
+import dlkit.layers.merge.Concatenate
+import dlkit.layers.normalization.BatchNormalization
+import dlkit.layers.pooling.MaxPooling2D
+import dlkit.layers.recurrent.Bidirectional
+import dlkit.layers.recurrent.GRU
+import dlkit.layers.recurrent.LSTM
+import dlkit.layers.regularization.Dropout
+import dlkit.layers.reshaping.Flatten
 import dlkit.loss.Loss
 import dlkit.metrics.Metric
 import dlkit.model.Callback
@@ -24,12 +24,12 @@ import dlkit.model.Sequential
 import dlkit.model.TrainingState
 import dlkit.optim.Adam
 import dlkit.tensor.Shape
+import java.nio.file.Path
+import kotlin.random.Random
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
-import java.nio.file.Path
-import kotlin.random.Random
 
 /** The README's Kotlin example, compiled and run: the API reads naturally from Kotlin without wrappers. */
 class KotlinApiTest {

@@ -2,9 +2,9 @@ package dlkit.bench;
 
 import dlkit.data.ArrayDataset;
 import dlkit.layers.Activation;
-import dlkit.layers.Dense;
 import dlkit.layers.Input;
-import dlkit.layers.LSTM;
+import dlkit.layers.core.Dense;
+import dlkit.layers.recurrent.LSTM;
 import dlkit.loss.Loss;
 import dlkit.model.Model;
 import dlkit.model.Sequential;

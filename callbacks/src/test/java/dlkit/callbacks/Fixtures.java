@@ -2,9 +2,9 @@ package dlkit.callbacks;
 
 import dlkit.data.ArrayDataset;
 import dlkit.layers.Activation;
-import dlkit.layers.Dense;
-import dlkit.layers.Dropout;
 import dlkit.layers.Input;
+import dlkit.layers.core.Dense;
+import dlkit.layers.regularization.Dropout;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
 import dlkit.model.Callback;

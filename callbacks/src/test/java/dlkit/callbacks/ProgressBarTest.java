@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.data.ArrayDataset;
 import dlkit.layers.Activation;
-import dlkit.layers.Dense;
 import dlkit.layers.Input;
+import dlkit.layers.core.Dense;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
 import dlkit.model.FitOptions;

@@ -53,16 +53,16 @@ class ConfigSchemaTest {
             keys.remove("inputs"); // every layer takes "inputs" in a Functional model
             schemaKeys.put(entry.at("/properties/type/const").asText(), keys);
         }
-        for (String type : dlkit.layers.LayerRegistry.types()) {
+        for (String type : dlkit.layers.registry.LayerRegistry.types()) {
             assertTrue(schemaKeys.containsKey(type), "schema lacks layer " + type);
-            org.junit.jupiter.api.Assertions.assertEquals(new java.util.TreeSet<>(dlkit.layers.LayerRegistry.configKeys(type)), schemaKeys.get(type),
+            org.junit.jupiter.api.Assertions.assertEquals(new java.util.TreeSet<>(dlkit.layers.registry.LayerRegistry.configKeys(type)), schemaKeys.get(type),
                     "schema keys of " + type);
             assertTrue(docs.contains("`" + type + "`"), "docs/config.md does not document " + type);
-            for (String key : dlkit.layers.LayerRegistry.configKeys(type)) {
+            for (String key : dlkit.layers.registry.LayerRegistry.configKeys(type)) {
                 assertTrue(key.equals("name") || docs.contains("`" + key + "`"), "docs/config.md does not mention key " + key + " of " + type);
             }
         }
-        assertEquals(dlkit.layers.LayerRegistry.types().size(), schemaKeys.size(), "schema has layers the registry lacks: " + schemaKeys.keySet());
+        assertEquals(dlkit.layers.registry.LayerRegistry.types().size(), schemaKeys.size(), "schema has layers the registry lacks: " + schemaKeys.keySet());
     }
 
     /** Every registered callback and schedule has a schema entry with exactly its keys, and docs/config.md names them. */

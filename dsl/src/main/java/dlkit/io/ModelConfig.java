@@ -9,7 +9,7 @@ import dlkit.DlkitException;
 import dlkit.config.Json;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
-import dlkit.layers.LayerRegistry;
+import dlkit.layers.registry.LayerRegistry;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
 import dlkit.model.Model;

@@ -2,10 +2,10 @@ package dlkit.model;
 
 import dlkit.DlkitException;
 import dlkit.data.ArrayDataset;
-import dlkit.layers.Dense;
-import dlkit.layers.GaussianNoise;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
+import dlkit.layers.core.Dense;
+import dlkit.layers.regularization.GaussianNoise;
 import dlkit.loss.Loss;
 import dlkit.optim.Adam;
 import dlkit.optim.Optimizer;

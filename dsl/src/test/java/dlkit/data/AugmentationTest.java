@@ -106,14 +106,14 @@ class AugmentationTest {
         Augmentation aug = Augmentation.none().withHorizontalFlip(true).withShift(0.1);
         float[][] w = new float[2][];
         for (int t = 0; t < 2; t++) {
-            dlkit.model.Model m = dlkit.model.Sequential.of(dlkit.layers.Input.of(6, 6), dlkit.layers.Flatten.of(),
-                    dlkit.layers.Dense.of(2).activation(dlkit.layers.Activation.SOFTMAX));
+            dlkit.model.Model m = dlkit.model.Sequential.of(dlkit.layers.Input.of(6, 6), dlkit.layers.reshaping.Flatten.of(),
+                    dlkit.layers.core.Dense.of(2).activation(dlkit.layers.Activation.SOFTMAX));
             m.compile(dlkit.optim.Adam.of(0.01), dlkit.loss.Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
             m.fit(data, dlkit.model.FitOptions.epochs(2).batchSize(16).seed(4).augmentation(t == 0 ? aug : Augmentation.none()));
             w[t] = m.getWeights().get("dense.kernel").data().asFloat();
         }
         assertFalse(java.util.Arrays.equals(w[0], w[1]), "augmented batches train differently");
-        dlkit.model.Model flat = dlkit.model.Sequential.of(dlkit.layers.Input.of(36), dlkit.layers.Dense.of(2).activation(dlkit.layers.Activation.SOFTMAX));
+        dlkit.model.Model flat = dlkit.model.Sequential.of(dlkit.layers.Input.of(36), dlkit.layers.core.Dense.of(2).activation(dlkit.layers.Activation.SOFTMAX));
         flat.compile(dlkit.optim.Adam.of(0.01), dlkit.loss.Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
         ArrayDataset flatData = new ArrayDataset(x, Shape.of(36), y, 1);
         var e = assertThrows(dlkit.DlkitException.class, () -> flat.fit(flatData, dlkit.model.FitOptions.epochs(1).augmentation(aug)));

@@ -7,13 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dlkit.ConfigException;
 import dlkit.ShapeException;
 import dlkit.config.Json;
+import dlkit.layers.core.ActivationLayer;
+import dlkit.layers.core.Dense;
+import dlkit.layers.registry.LayerRegistry;
+import dlkit.layers.regularization.ActivityRegularization;
+import dlkit.layers.regularization.Dropout;
+import dlkit.layers.regularization.GaussianNoise;
+import dlkit.layers.reshaping.Flatten;
+import dlkit.layers.reshaping.Reshape;
 import dlkit.model.LayerTestKit;
 import dlkit.model.LayerTestKit.Expect;
 import dlkit.model.Sequential;
 import dlkit.tensor.Shape;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** Every core layer through the shared layer test, plus the errors a user meets first. */
 class CoreLayersTest {

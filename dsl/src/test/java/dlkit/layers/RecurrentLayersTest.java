@@ -4,6 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.ShapeException;
+import dlkit.layers.convolution.Conv1D;
+import dlkit.layers.core.Dense;
+import dlkit.layers.core.Embedding;
+import dlkit.layers.recurrent.Bidirectional;
+import dlkit.layers.recurrent.GRU;
+import dlkit.layers.recurrent.LSTM;
+import dlkit.layers.recurrent.SimpleRNN;
+import dlkit.layers.recurrent.TimeDistributed;
+import dlkit.layers.regularization.Dropout;
+import dlkit.layers.reshaping.Reshape;
 import dlkit.model.LayerTestKit;
 import dlkit.model.LayerTestKit.Expect;
 import dlkit.model.Sequential;

@@ -9,12 +9,12 @@ import dlkit.DlkitException;
 import dlkit.data.ArrayDataset;
 import dlkit.data.NamedDatasets;
 import dlkit.layers.Activation;
-import dlkit.layers.ActivityRegularization;
-import dlkit.layers.Dense;
-import dlkit.layers.Flatten;
-import dlkit.layers.GaussianNoise;
 import dlkit.layers.Input;
-import dlkit.layers.Reshape;
+import dlkit.layers.core.Dense;
+import dlkit.layers.regularization.ActivityRegularization;
+import dlkit.layers.regularization.GaussianNoise;
+import dlkit.layers.reshaping.Flatten;
+import dlkit.layers.reshaping.Reshape;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
 import dlkit.optim.Adam;
@@ -133,7 +133,7 @@ class AutoencoderTest {
         assertEquals(0, ae.predict(xs).sub(decoder.predict(encoder.predict(xs))).amaxNumber().doubleValue(), 1e-6);
         // The same encoder on two inputs: one set of weights.
         Input other = Input.of(8, 8).named("other");
-        Model twin = Model.of(List.of(img, other), List.of(dlkit.layers.Subtract.of().apply(encoder.apply(img), encoder.apply(other))));
+        Model twin = Model.of(List.of(img, other), List.of(dlkit.layers.merge.Subtract.of().apply(encoder.apply(img), encoder.apply(other))));
         assertEquals(encoder.paramCount(), twin.paramCount());
         twin.setWeightsFrom(encoder);
         INDArray same = twin.predict(List.of(xs, xs)).get(0);

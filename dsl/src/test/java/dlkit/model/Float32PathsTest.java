@@ -3,14 +3,14 @@ package dlkit.model;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.layers.Activation;
-import dlkit.layers.BatchNormalization;
-import dlkit.layers.Conv2D;
-import dlkit.layers.Dense;
-import dlkit.layers.Flatten;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
-import dlkit.layers.MaxPooling2D;
 import dlkit.layers.Padding;
+import dlkit.layers.convolution.Conv2D;
+import dlkit.layers.core.Dense;
+import dlkit.layers.normalization.BatchNormalization;
+import dlkit.layers.pooling.MaxPooling2D;
+import dlkit.layers.reshaping.Flatten;
 import dlkit.loss.Loss;
 import dlkit.optim.Sgd;
 import dlkit.tensor.DType;
@@ -37,15 +37,15 @@ class Float32PathsTest {
     /** The residual block adds, rectifies and sums its paths' input gradients in float arrays for float32 models. */
     @Test
     void float32ResidualBlocksMatchFloat64() {
-        compare(List.of(Input.of(6, 6, 3), Conv2D.of(4, 3).padding(Padding.SAME), dlkit.layers.ResidualBlock.of(4),
-                dlkit.layers.ResidualBlock.of(6).strides(2), Flatten.of(), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 6 * 3);
+        compare(List.of(Input.of(6, 6, 3), Conv2D.of(4, 3).padding(Padding.SAME), dlkit.layers.convolution.ResidualBlock.of(4),
+                dlkit.layers.convolution.ResidualBlock.of(6).strides(2), Flatten.of(), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 6 * 3);
     }
 
     /** The float32 recurrent cells compute their gates with the vectorised tanh/sigmoid approximations. */
     @Test
     void float32RecurrentCellsMatchFloat64() {
-        compare(List.of(Input.of(6, 3), dlkit.layers.LSTM.of(5).returnSequences(true), dlkit.layers.GRU.of(4).returnSequences(true),
-                dlkit.layers.SimpleRNN.of(3), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 3);
+        compare(List.of(Input.of(6, 3), dlkit.layers.recurrent.LSTM.of(5).returnSequences(true), dlkit.layers.recurrent.GRU.of(4).returnSequences(true),
+                dlkit.layers.recurrent.SimpleRNN.of(3), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 3);
     }
 
     private static void compare(List<Layer> layers, int sampleSize) {

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dlkit.config.Json;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
-import dlkit.layers.LayerRegistry;
+import dlkit.layers.registry.LayerRegistry;
 import dlkit.loss.Loss;
 import dlkit.optim.Sgd;
 import dlkit.tensor.DType;

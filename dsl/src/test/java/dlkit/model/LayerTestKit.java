@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dlkit.layers.Dense;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
-import dlkit.layers.LayerRegistry;
+import dlkit.layers.core.Dense;
+import dlkit.layers.registry.LayerRegistry;
 import dlkit.loss.Loss;
 import dlkit.optim.Sgd;
 import dlkit.tensor.Buf;

@@ -10,14 +10,14 @@ import dlkit.ModelFileException;
 import dlkit.io.ModelArchive;
 import dlkit.io.Safetensors;
 import dlkit.layers.Activation;
-import dlkit.layers.ActivationLayer;
-import dlkit.layers.Dense;
-import dlkit.layers.Dropout;
-import dlkit.layers.Flatten;
 import dlkit.layers.Initializer;
 import dlkit.layers.Input;
 import dlkit.layers.Regularizer;
-import dlkit.layers.Reshape;
+import dlkit.layers.core.ActivationLayer;
+import dlkit.layers.core.Dense;
+import dlkit.layers.regularization.Dropout;
+import dlkit.layers.reshaping.Flatten;
+import dlkit.layers.reshaping.Reshape;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
 import dlkit.optim.Nadam;
@@ -44,11 +44,11 @@ class ModelFilesTest {
     static Model everyLayer() {
         Model m = new Sequential("all_layers", java.util.List.of(
                 Input.of(2, 6),
-                dlkit.layers.Conv1D.of(6, 1).activation(Activation.TANH),
-                dlkit.layers.Bidirectional.of(dlkit.layers.LSTM.of(3).returnSequences(true)),
+                dlkit.layers.convolution.Conv1D.of(6, 1).activation(Activation.TANH),
+                dlkit.layers.recurrent.Bidirectional.of(dlkit.layers.recurrent.LSTM.of(3).returnSequences(true)),
                 Flatten.of(),
                 Dense.of(8).activation(Activation.GELU).kernelInitializer(Initializer.HE_NORMAL).kernelRegularizer(Regularizer.l1l2(0.001, 0.002)),
-                dlkit.layers.BatchNormalization.of().momentum(0.9),
+                dlkit.layers.normalization.BatchNormalization.of().momentum(0.9),
                 Dropout.of(0.25).seed(5L),
                 Reshape.of(2, -1),
                 Dense.of(5).useBias(false).kernelInitializer(Initializer.ORTHOGONAL).named("proj"),

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import dlkit.layers.GaussianNoise;
 import dlkit.layers.Input;
+import dlkit.layers.regularization.GaussianNoise;
 import dlkit.loss.Loss;
 import dlkit.optim.Sgd;
 import dlkit.tensor.DType;

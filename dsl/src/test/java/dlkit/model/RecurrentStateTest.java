@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.ShapeException;
 import dlkit.layers.Activation;
-import dlkit.layers.Concatenate;
-import dlkit.layers.Dense;
-import dlkit.layers.GRU;
 import dlkit.layers.Input;
-import dlkit.layers.LSTM;
 import dlkit.layers.LayerCall;
-import dlkit.layers.SimpleRNN;
+import dlkit.layers.core.Dense;
+import dlkit.layers.merge.Concatenate;
+import dlkit.layers.recurrent.GRU;
+import dlkit.layers.recurrent.LSTM;
+import dlkit.layers.recurrent.SimpleRNN;
 import dlkit.loss.Loss;
 import dlkit.optim.Sgd;
 import dlkit.tensor.DType;

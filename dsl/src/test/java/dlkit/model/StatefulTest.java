@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.DlkitException;
-import dlkit.layers.Bidirectional;
-import dlkit.layers.GRU;
 import dlkit.layers.Input;
-import dlkit.layers.LSTM;
 import dlkit.layers.Layer;
-import dlkit.layers.SimpleRNN;
+import dlkit.layers.recurrent.Bidirectional;
+import dlkit.layers.recurrent.GRU;
+import dlkit.layers.recurrent.LSTM;
+import dlkit.layers.recurrent.SimpleRNN;
 import dlkit.tensor.DType;
 import java.util.List;
 import java.util.function.Function;
@@ -64,7 +64,7 @@ class StatefulTest {
         }
         dlkit.data.ArrayDataset data = new dlkit.data.ArrayDataset(xs, dlkit.tensor.Shape.of(4, 2), ys, 1);
         java.util.function.Supplier<Model> make = () -> {
-            Model m = Sequential.of(Input.of(4, 2), LSTM.of(3).stateful(true), dlkit.layers.Dense.of(2).activation(dlkit.layers.Activation.SOFTMAX));
+            Model m = Sequential.of(Input.of(4, 2), LSTM.of(3).stateful(true), dlkit.layers.core.Dense.of(2).activation(dlkit.layers.Activation.SOFTMAX));
             m.compile(dlkit.optim.Adam.of(0.01), dlkit.loss.Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
             return m;
         };

@@ -2,6 +2,7 @@ package dlkit.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -10,11 +11,12 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import dlkit.ConfigException;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
@@ -34,16 +36,37 @@ public final class Json {
 
     /** Reads {@code node} as {@code type}, turning Jackson's errors into a {@link ConfigException} at {@code path}. */
     public static <T> @NonNull T read(@NonNull JsonNode node, @NonNull Class<T> type, @NonNull String path) {
+        return read(MAPPER, node, type, path);
+    }
+
+    /** {@link #read(JsonNode, Class, String)} through a mapper with more modules (the layer registry's). */
+    public static <T> @NonNull T read(@NonNull ObjectMapper mapper, @NonNull JsonNode node, @NonNull Class<T> type, @NonNull String path) {
         try {
-            return MAPPER.treeToValue(node, type);
+            return mapper.treeToValue(node, type);
         } catch (Exception e) {
             throw toConfigException(e, path);
+        }
+    }
+
+    /** Rejects any key of {@code node} not in {@code known}, suggesting the closest known one. */
+    public static void checkKeys(@NonNull JsonNode node, @NonNull Set<String> known, @NonNull String path) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                String hint = suggest(f, known);
+                throw new ConfigException(join(path, f), "unknown key" + (hint != null ? "; did you mean \"" + hint + "\"?" : "")
+                        + " (known keys: " + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
         }
     }
 
     public static @NonNull ConfigException toConfigException(@NonNull Throwable e, @NonNull String path) {
         if (e instanceof ConfigException c) {
             return c.under(path);
+        }
+        if (e instanceof JsonMappingException j && j.getCause() instanceof ConfigException c) {
+            // Raised while reading a nested value (a wrapper's inner layer): its path continues this one.
+            return c.under(join(path, pathOf(j)));
         }
         if (e instanceof UnrecognizedPropertyException u) {
             String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
@@ -89,6 +112,9 @@ public final class Json {
         }
         if (t == String.class) {
             return "a string";
+        }
+        if (t.isArray() || Collection.class.isAssignableFrom(t)) {
+            return "a list";
         }
         return "a " + t.getSimpleName();
     }

@@ -2,76 +2,57 @@ package dlkit.layers;
 
 import dlkit.ShapeException;
 import dlkit.tensor.Shape;
+import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
 
 /** The model's input: declares the shape of one sample (without the batch axis), like {@code keras.Input(shape=...)}. */
-public final class Input implements Layer, SymbolicTensor {
-    public record Config(@Nullable String name, int @NonNull [] shape) {
+public final class Input extends AbstractLayer<Input.Config, Input.Builder, Input> implements SymbolicTensor {
+    public record Config(@Nullable String name, @NonNull List<Integer> shape) implements LayerConfig<Builder> {
         public Config {
-            if (shape == null || shape.length == 0) {
+            if (shape == null || shape.isEmpty()) {
                 throw new IllegalArgumentException("shape: expected a non-empty list of positive integers");
             }
-            for (int d : shape) {
-                if (d <= 0) {
-                    throw new IllegalArgumentException("shape: expected positive integers, got " + java.util.Arrays.toString(shape));
+            for (Integer d : shape) {
+                if (d == null || d <= 0) {
+                    throw new IllegalArgumentException("shape: expected positive integers, got " + shape);
                 }
             }
-            shape = shape.clone();
+            shape = List.copyOf(shape);
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof Config c && java.util.Objects.equals(name, c.name) && java.util.Arrays.equals(shape, c.shape);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Objects.hash(name, java.util.Arrays.hashCode(shape));
-        }
-
-        @Override
-        public String toString() {
-            return "Input.Config[name=" + name + ", shape=" + java.util.Arrays.toString(shape) + "]";
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.name = name;
+            b.shape = shape;
+            return b;
         }
     }
 
-    static final LayerRegistry.Entry<Config> ENTRY = new LayerRegistry.Entry<>(
-            "Input", Config.class, new Config(null, new int[] {1}), Set.of("shape"), Input::new);
+    public static final class Builder extends ConfigBuilder<Config> {
+        public List<Integer> shape = List.of(1);
 
-    private final Config config;
+        @Override
+        public Config build() {
+            return new Config(name, shape);
+        }
+    }
+
+    public static final LayerType<Config, Input> TYPE = new LayerType<>("Input", Config.class, new Builder().build(), Set.of("shape"), Input::new);
 
     public Input(@NonNull Config config) {
-        this.config = config;
+        super(TYPE, config);
     }
 
     public static @NonNull Input of(int @NonNull ... shape) {
-        return new Input(new Config(null, shape));
+        return new Input(new Config(null, java.util.Arrays.stream(shape).boxed().toList()));
     }
 
+    @Override
     public @NonNull Shape shape() {
-        return Shape.of(config.shape());
-    }
-
-    @Override
-    public String type() {
-        return "Input";
-    }
-
-    @Override
-    public @Nullable String name() {
-        return config.name();
-    }
-
-    @Override
-    public Input named(String name) {
-        return new Input(new Config(name, config.shape()));
-    }
-
-    @Override
-    public Config config() {
-        return config;
+        return Shape.of(config().shape());
     }
 
     @Override

@@ -90,7 +90,7 @@ public final class LayerCall implements SymbolicTensor {
         return layer.name() != null ? "layer '" + layer.name() + "' (" + layer.type() + ")" : "a " + layer.type() + " layer";
     }
 
-    static String shapesWithBatch(List<Shape> shapes) {
+    public static String shapesWithBatch(List<Shape> shapes) {
         StringBuilder sb = new StringBuilder();
         for (Shape s : shapes) {
             sb.append(sb.length() == 0 ? "" : " and ").append(s.withBatch());

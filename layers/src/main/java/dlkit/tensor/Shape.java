@@ -1,6 +1,7 @@
 package dlkit.tensor;
 
 import java.util.Arrays;
+import java.util.List;
 import org.jspecify.annotations.NonNull;
 
 /** The shape of one sample, without the batch axis (Keras' {@code input_shape}); immutable. */
@@ -23,6 +24,11 @@ public final class Shape {
         return new Shape(dims.clone());
     }
 
+    /** From a config's list of dimensions. */
+    public static @NonNull Shape of(@NonNull List<Integer> dims) {
+        return of(dims.stream().mapToInt(Integer::intValue).toArray());
+    }
+
     public int rank() {
         return dims.length;
     }
@@ -33,6 +39,11 @@ public final class Shape {
 
     public int @NonNull [] dims() {
         return dims.clone();
+    }
+
+    /** The dimensions as a config holds them. */
+    public @NonNull List<Integer> dimList() {
+        return Arrays.stream(dims).boxed().toList();
     }
 
     /** Elements per sample. */

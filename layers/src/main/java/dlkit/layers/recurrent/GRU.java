@@ -1,0 +1,86 @@
+package dlkit.layers.recurrent;
+
+import dlkit.layers.Activation;
+import dlkit.layers.Initializer;
+import dlkit.layers.LayerConfig;
+import dlkit.layers.LayerType;
+import dlkit.layers.ParamSpec;
+import dlkit.layers.Regularizer;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Gated recurrent unit (Cho et al. 2014), Keras' default {@code reset_after} variant with gate order {@code [z, r, h]}:
+ * {@code h = z·h_prev + (1 − z)·tanh(x·W_h + b_h + r·(h_prev·R_h + b_rh))} (see {@link RecurrentLayer} for shapes and
+ * settings); weights {@code kernel [features, 3·units]}, {@code recurrent_kernel [units, 3·units]}, {@code bias
+ * [2, 3·units]} (input and recurrent biases).
+ */
+public final class GRU extends RecurrentLayer<GRU.Config, GRU.Builder, GRU> {
+    public record Config(
+            @Nullable String name,
+            int units,
+            @NonNull Activation activation,
+            @NonNull Activation recurrentActivation,
+            boolean useBias,
+            @NonNull Initializer kernelInitializer,
+            @NonNull Initializer recurrentInitializer,
+            @NonNull Initializer biasInitializer,
+            boolean resetAfter,
+            @Nullable Regularizer kernelRegularizer,
+            @Nullable Regularizer recurrentRegularizer,
+            @Nullable Regularizer biasRegularizer,
+            double dropout,
+            double recurrentDropout,
+            boolean returnSequences,
+            boolean returnState,
+            boolean goBackwards,
+            boolean stateful,
+            boolean unroll) implements Options, LayerConfig<Builder> {
+        public Config {
+            check(units, activation, true, recurrentActivation, dropout, recurrentDropout, kernelInitializer, recurrentInitializer, biasInitializer);
+            if (!resetAfter) {
+                throw new IllegalArgumentException("reset_after: only true (Keras' default, the cuDNN-compatible variant) is supported");
+            }
+        }
+
+        @Override
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.copy(this);
+            b.recurrentActivation = recurrentActivation;
+            b.resetAfter = resetAfter;
+            return b;
+        }
+    }
+
+    /** Keras defaults: sigmoid gates, reset after the recurrent product. */
+    public static final class Builder extends RecurrentLayer.Builder<Config> {
+        public Activation recurrentActivation = Activation.SIGMOID;
+        public boolean resetAfter = true;
+
+        @Override
+        public Config build() {
+            return new Config(name, units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, resetAfter, kernelRegularizer, recurrentRegularizer,
+                    biasRegularizer, dropout, recurrentDropout, returnSequences, returnState, goBackwards, stateful, unroll);
+        }
+    }
+
+    public static final LayerType<Config, GRU> TYPE = new LayerType<>("GRU", Config.class, new Builder().build(), Set.of("units"), GRU::new);
+
+    public GRU(@NonNull Config config) {
+        super(TYPE, config, RecurrentKernel.Cell.GRU);
+    }
+
+    public static @NonNull GRU of(int units) {
+        Builder b = new Builder();
+        b.units = units;
+        return new GRU(b.build());
+    }
+
+    @Override
+    ParamSpec bias(int gates) {
+        Config c = config();
+        return new ParamSpec("bias", new int[] {2, gates}, c.biasInitializer(), c.biasRegularizer());
+    }
+}

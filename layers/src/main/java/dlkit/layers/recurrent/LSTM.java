@@ -1,0 +1,83 @@
+package dlkit.layers.recurrent;
+
+import dlkit.layers.Activation;
+import dlkit.layers.Initializer;
+import dlkit.layers.LayerConfig;
+import dlkit.layers.LayerType;
+import dlkit.layers.ParamSpec;
+import dlkit.layers.Regularizer;
+import java.util.Set;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Long short-term memory (Hochreiter and Schmidhuber 1997) with Keras' gate order {@code [i, f, c, o]} (see
+ * {@link RecurrentLayer} for shapes and settings); weights {@code kernel [features, 4·units]}, {@code recurrent_kernel
+ * [units, 4·units]}, {@code bias [4·units]}, whose forget-gate block starts at one with {@code unit_forget_bias}.
+ */
+public final class LSTM extends RecurrentLayer<LSTM.Config, LSTM.Builder, LSTM> {
+    public record Config(
+            @Nullable String name,
+            int units,
+            @NonNull Activation activation,
+            @NonNull Activation recurrentActivation,
+            boolean useBias,
+            @NonNull Initializer kernelInitializer,
+            @NonNull Initializer recurrentInitializer,
+            @NonNull Initializer biasInitializer,
+            boolean unitForgetBias,
+            @Nullable Regularizer kernelRegularizer,
+            @Nullable Regularizer recurrentRegularizer,
+            @Nullable Regularizer biasRegularizer,
+            double dropout,
+            double recurrentDropout,
+            boolean returnSequences,
+            boolean returnState,
+            boolean goBackwards,
+            boolean stateful,
+            boolean unroll) implements Options, LayerConfig<Builder> {
+        public Config {
+            check(units, activation, true, recurrentActivation, dropout, recurrentDropout, kernelInitializer, recurrentInitializer, biasInitializer);
+        }
+
+        @Override
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.copy(this);
+            b.recurrentActivation = recurrentActivation;
+            b.unitForgetBias = unitForgetBias;
+            return b;
+        }
+    }
+
+    /** Keras defaults: sigmoid gates, unit forget bias. */
+    public static final class Builder extends RecurrentLayer.Builder<Config> {
+        public Activation recurrentActivation = Activation.SIGMOID;
+        public boolean unitForgetBias = true;
+
+        @Override
+        public Config build() {
+            return new Config(name, units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias, kernelRegularizer, recurrentRegularizer,
+                    biasRegularizer, dropout, recurrentDropout, returnSequences, returnState, goBackwards, stateful, unroll);
+        }
+    }
+
+    public static final LayerType<Config, LSTM> TYPE = new LayerType<>("LSTM", Config.class, new Builder().build(), Set.of("units"), LSTM::new);
+
+    public LSTM(@NonNull Config config) {
+        super(TYPE, config, RecurrentKernel.Cell.LSTM);
+    }
+
+    public static @NonNull LSTM of(int units) {
+        Builder b = new Builder();
+        b.units = units;
+        return new LSTM(b.build());
+    }
+
+    @Override
+    ParamSpec bias(int gates) {
+        Config c = config();
+        return new ParamSpec("bias", new int[] {gates}, c.unitForgetBias() ? new Initializer.UnitForgetBias(c.biasInitializer(), c.units())
+                : c.biasInitializer(), c.biasRegularizer());
+    }
+}

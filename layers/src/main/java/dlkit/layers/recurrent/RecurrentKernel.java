@@ -1,0 +1,607 @@
+package dlkit.layers.recurrent;
+
+import dlkit.layers.Activation;
+import dlkit.layers.BuildContext;
+import dlkit.layers.Kernel;
+import dlkit.layers.internal.WeightPenalty;
+import dlkit.tensor.Blas;
+import dlkit.tensor.Buf;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Forward and backpropagation through time for SimpleRNN, LSTM and GRU over {@code [batch, steps, features]}.
+ *
+ * <p>The sequence is turned time-major once, so every matrix product is one GEMM into planned buffers: the input
+ * part of all gates for all steps ({@code [steps·batch, features] × kernel}), one {@code h · recurrent_kernel} per
+ * step, and after the backward sweep one GEMM each for the kernel, recurrent-kernel and input gradients. The gate
+ * arithmetic runs on heap arrays in double. Gate layouts follow Keras: LSTM {@code [i, f, c, o]}, GRU
+ * {@code [z, r, h]} with {@code reset_after} (input and recurrent biases apart), so weights exchange with Keras.
+ */
+final class RecurrentKernel implements Kernel {
+    enum Cell {
+        SIMPLE(1), LSTM(4), GRU(3);
+
+        final int gates;
+
+        Cell(int gates) {
+            this.gates = gates;
+        }
+    }
+
+    private final Cell cell;
+    private final RecurrentLayer.Options spec;
+    private final int steps;
+    private final int features;
+    private final int u;
+    private final int g;
+    private final Buf x;
+    private final Buf y;
+    private final Buf dy;
+    private final @Nullable Buf dx;
+    private final Buf w;
+    private final Buf r;
+    private final @Nullable Buf bIn;
+    private final @Nullable Buf bRec;
+    private final Buf dw;
+    private final Buf dr;
+    private final @Nullable Buf dbIn;
+    private final @Nullable Buf dbRec;
+    private final WeightPenalty penalty;
+    private final WeightPenalty recurrentPenalty;
+    private final long seed;
+    // native, time-major
+    private final Buf xt;
+    private final Buf zs;
+    private final Buf hs;
+    private final Buf hm;
+    private final Buf hr;
+    private final Buf dZx;
+    private final Buf dHr;
+    private final Buf dhPrev;
+    private final Buf dXt;
+    private final Buf ones;
+    // heap
+    private final double[] xh;
+    private final double[] zx;
+    private final double[] hrStep;
+    private final double[] pre;
+    private final double[] act;
+    private final double[] hrAll;
+    private final double[] hH;
+    private final double[] cH;
+    private final double[] tcH;
+    private final double[] io;
+    private final double[] dh;
+    private final double[] dc;
+    private final double[] dzxStep;
+    private final double[] dhrStep;
+    private final double[] inMask;
+    private final double[] recMask;
+    /** float32 with tanh/sigmoid: gate activations by the vectorised approximations (exact in float64). */
+    private final boolean fastGates;
+    private boolean inMasked;
+    private boolean recMasked;
+    /** The time-step mask ([batch, steps], 1 real, 0 padding) from Embedding(mask_zero) or Masking, or null. */
+    private final @Nullable Buf stepMask;
+    /** Initial states given as inputs (h0, c0) and their gradients; null when the state starts at zero (or is carried). */
+    private final @Nullable Buf h0;
+    private final @Nullable Buf c0;
+    private final @Nullable Buf dh0;
+    private final @Nullable Buf dc0;
+    /** return_state: the final h (and c) as outputs, and the gradients that flow back into them. */
+    private final @Nullable Buf hOut;
+    private final @Nullable Buf cOut;
+    private final @Nullable Buf dhOut;
+    private final @Nullable Buf dcOut;
+    private final double[] keep;
+    private final double[] savedDh;
+    private final double[] savedDc;
+    /** Stateful layers: the last h (and c) of each sample slot, the next batch's initial state. */
+    private final double @Nullable [] carriedH;
+    private final double @Nullable [] carriedC;
+
+    RecurrentKernel(BuildContext ctx, Cell cell, RecurrentLayer.Options spec) {
+        this.cell = cell;
+        this.spec = spec;
+        this.steps = ctx.inputShape().dim(0);
+        this.features = ctx.inputShape().dim(1);
+        this.u = spec.units();
+        this.g = cell.gates * u;
+        int mb = ctx.maxBatch();
+        this.x = ctx.input();
+        this.y = ctx.output();
+        this.dy = ctx.outputGrad();
+        this.dx = ctx.inputGrad();
+        this.w = ctx.param("kernel");
+        this.r = ctx.param("recurrent_kernel");
+        this.dw = ctx.grad("kernel");
+        this.dr = ctx.grad("recurrent_kernel");
+        Buf b = spec.useBias() ? ctx.param("bias") : null;
+        Buf db = spec.useBias() ? ctx.grad("bias") : null;
+        boolean split = cell == Cell.GRU;
+        this.bIn = b == null ? null : split ? b.slice(0, g) : b;
+        this.bRec = b != null && split ? b.slice(g, g) : null;
+        this.dbIn = db == null ? null : split ? db.slice(0, g) : db;
+        this.dbRec = db != null && split ? db.slice(g, g) : null;
+        this.penalty = WeightPenalty.of(ctx, spec.kernelRegularizer(), w, dw, spec.biasRegularizer(), b, db);
+        this.recurrentPenalty = WeightPenalty.of(ctx, spec.recurrentRegularizer(), r, dr, null, null, null);
+        this.seed = ctx.seed();
+        int rows = steps * mb;
+        this.xt = ctx.scratch(steps * features);
+        this.zs = ctx.scratch(steps * g);
+        this.hs = ctx.scratch((steps + 1) * u);
+        this.hm = spec.recurrentDropout() > 0 ? ctx.scratch((steps + 1) * u) : hs;
+        this.hr = ctx.scratch(g);
+        this.dZx = ctx.scratch(steps * g);
+        this.dHr = split ? ctx.scratch(steps * g) : dZx;
+        this.dhPrev = ctx.scratch(u);
+        this.dXt = dx != null ? ctx.scratch(steps * features) : null;
+        this.ones = ctx.ones(rows);
+        this.xh = new double[rows * features];
+        // the input and recurrent parts apart: GRU only (the other cells add them in place in zs)
+        this.zx = split ? new double[rows * g] : null;
+        this.hrStep = split ? new double[mb * g] : null;
+        this.pre = new double[rows * g];
+        this.act = new double[rows * g];
+        this.hrAll = split ? new double[rows * g] : null;
+        this.hH = new double[(steps + 1) * mb * u];
+        this.cH = cell == Cell.LSTM ? new double[(steps + 1) * mb * u] : null;
+        this.tcH = cell == Cell.LSTM ? new double[(steps + 1) * mb * u] : null;
+        this.io = new double[Math.max(mb * ctx.outputShape().size(), mb * steps * features)];
+        this.dh = new double[mb * u];
+        this.dc = new double[mb * u];
+        this.dzxStep = new double[mb * g];
+        this.dhrStep = new double[mb * g];
+        this.inMask = new double[mb * features];
+        this.recMask = new double[mb * u];
+        this.carriedH = spec.stateful() ? ctx.persistentState("h", mb * u) : null;
+        this.carriedC = spec.stateful() && cell == Cell.LSTM ? ctx.persistentState("c", mb * u) : null;
+        this.stepMask = ctx.inputMask();
+        this.h0 = ctx.inputCount() > 1 ? ctx.input(1) : null;
+        this.dh0 = ctx.inputCount() > 1 ? ctx.inputGrad(1) : null;
+        this.c0 = ctx.inputCount() > 2 ? ctx.input(2) : null;
+        this.dc0 = ctx.inputCount() > 2 ? ctx.inputGrad(2) : null;
+        this.hOut = ctx.outputCount() > 1 ? ctx.output(1) : null;
+        this.dhOut = ctx.outputCount() > 1 ? ctx.outputGrad(1) : null;
+        this.cOut = ctx.outputCount() > 2 ? ctx.output(2) : null;
+        this.dcOut = ctx.outputCount() > 2 ? ctx.outputGrad(2) : null;
+        this.keep = stepMask != null ? new double[mb * steps] : null;
+        this.savedDh = stepMask != null ? new double[mb * u] : null;
+        this.savedDc = stepMask != null ? new double[mb * u] : null;
+        this.fastGates = x instanceof Buf.F32 && spec.activation() == Activation.TANH
+                && (cell == Cell.SIMPLE || spec.recurrentActivation() == Activation.SIGMOID);
+    }
+
+    /** Keras' RNN dropout: one mask per sequence (the same at every step), inverted scaling. */
+    private static boolean mask(double[] m, int len, double rate, boolean training, long seed) {
+        if (!training || rate <= 0) {
+            return false;
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        double keep = 1 / (1 - rate);
+        for (int i = 0; i < len; i++) {
+            m[i] = rng.nextDouble() >= rate ? keep : 0;
+        }
+        return true;
+    }
+
+    @Override
+    public void forward(int n, boolean training, long step) {
+        int rows = steps * n;
+        inMasked = mask(inMask, n * features, spec.dropout(), training, seed * 0x9E3779B97F4A7C15L + step);
+        recMasked = mask(recMask, n * u, spec.recurrentDropout(), training, seed * 0xC2B2AE3D27D4EB4FL + step);
+        if (stepMask != null) {
+            stepMask.get(0, keep, 0, n * steps);
+        }
+        // x [n, T, F] → xt [T, n, F] (reversed in time for go_backwards), input dropout applied
+        x.get(0, io, 0, n * steps * features);
+        for (int b = 0; b < n; b++) {
+            for (int t = 0; t < steps; t++) {
+                int src = (b * steps + (spec.goBackwards() ? steps - 1 - t : t)) * features;
+                int dst = (t * n + b) * features;
+                for (int k = 0; k < features; k++) {
+                    xh[dst + k] = inMasked ? io[src + k] * inMask[b * features + k] : io[src + k];
+                }
+            }
+        }
+        xt.put(0, xh, 0, rows * features);
+        if (bIn != null) {
+            Blas.gemm(false, false, rows, g, 1, 1, ones, 1, bIn, g, 0, zs, g);
+            Blas.gemm(false, false, rows, g, features, 1, xt, features, w, g, 1, zs, g);
+        } else {
+            Blas.gemm(false, false, rows, g, features, 1, xt, features, w, g, 0, zs, g);
+        }
+        // SimpleRNN and LSTM add h·R straight onto the input part in zs (one native→heap copy per step); GRU keeps the
+        // recurrent part apart because its reset gate scales it.
+        boolean fusedRecurrent = cell != Cell.GRU;
+        if (!fusedRecurrent) {
+            zs.get(0, zx, 0, rows * g);
+        }
+        if (carriedH != null || h0 != null) {
+            if (carriedH != null) {
+                System.arraycopy(carriedH, 0, hH, 0, n * u);
+            } else {
+                h0.get(0, hH, 0, n * u);
+            }
+            hs.put(0, hH, 0, n * u);
+            if (hm != hs) {
+                for (int i = 0; i < n * u; i++) {
+                    io[i] = recMasked ? hH[i] * recMask[i] : hH[i];
+                }
+                hm.put(0, io, 0, n * u);
+            }
+        } else {
+            Arrays.fill(hH, 0, n * u, 0.0);
+            hs.fill(0, n * u);
+            if (hm != hs) {
+                hm.fill(0, n * u);
+            }
+        }
+        if (cH != null) {
+            if (carriedC != null) {
+                System.arraycopy(carriedC, 0, cH, 0, n * u);
+            } else if (c0 != null) {
+                c0.get(0, cH, 0, n * u);
+            } else {
+                Arrays.fill(cH, 0, n * u, 0.0);
+            }
+        }
+        for (int t = 0; t < steps; t++) {
+            if (fusedRecurrent) {
+                Buf zt = zs.slice(t * n * g, n * g);
+                Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 1, zt, g);
+                zt.get(0, pre, t * n * g, n * g);
+            } else {
+                Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 0, hr, g);
+                if (bRec != null) {
+                    Blas.gemm(false, false, n, g, 1, 1, ones, 1, bRec, g, 1, hr, g);
+                }
+                hr.get(0, hrStep, 0, n * g);
+            }
+            cellForward(t, n);
+            if (stepMask != null) {
+                carryMaskedRows(t, n);
+            }
+            hs.put((t + 1) * n * u, hH, (t + 1) * n * u, n * u);
+            if (hm != hs) {
+                int base = (t + 1) * n * u;
+                for (int i = 0; i < n * u; i++) {
+                    io[i] = recMasked ? hH[base + i] * recMask[i] : hH[base + i];
+                }
+                hm.put(base, io, 0, n * u);
+            }
+        }
+        if (carriedH != null) {
+            // Gradients stop at the batch boundary (truncated backpropagation through time), as in Keras.
+            System.arraycopy(hH, steps * n * u, carriedH, 0, n * u);
+            if (carriedC != null) {
+                System.arraycopy(cH, steps * n * u, carriedC, 0, n * u);
+            }
+        }
+        if (hOut != null) {
+            hOut.put(0, hH, steps * n * u, n * u);
+        }
+        if (cOut != null) {
+            cOut.put(0, cH, steps * n * u, n * u);
+        }
+        // outputs in processing order, batch-major
+        if (spec.returnSequences()) {
+            for (int b = 0; b < n; b++) {
+                for (int t = 0; t < steps; t++) {
+                    System.arraycopy(hH, ((t + 1) * n + b) * u, io, (b * steps + t) * u, u);
+                }
+            }
+            y.put(0, io, 0, n * steps * u);
+        } else {
+            y.put(0, hH, steps * n * u, n * u);
+        }
+    }
+
+    /** Whether sample b's step at processing position t is real (not padding). */
+    private boolean real(int b, int t) {
+        return keep[b * steps + (spec.goBackwards() ? steps - 1 - t : t)] != 0;
+    }
+
+    /** Masked steps keep the previous state (and so output it again), as Keras does. */
+    private void carryMaskedRows(int t, int n) {
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            if (!real(b, t)) {
+                System.arraycopy(hH, hp + b * u, hH, hn + b * u, u);
+                if (cH != null) {
+                    System.arraycopy(cH, hp + b * u, cH, hn + b * u, u);
+                    System.arraycopy(tcH, hp + b * u, tcH, hn + b * u, u);
+                }
+            }
+        }
+    }
+
+    private void cellForward(int t, int n) {
+        switch (cell) {
+            case SIMPLE -> simpleForward(t, n);
+            case LSTM -> lstmForward(t, n);
+            case GRU -> gruForward(t, n);
+        }
+    }
+
+    private void simpleForward(int t, int n) {
+        Activation f = spec.activation();
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            if (fastGates) {
+                Activation.tanhFast(pre, zb, act, zb, u);
+                System.arraycopy(act, zb, hH, hn + b * u, u);
+                continue;
+            }
+            for (int j = 0; j < u; j++) {
+                double h = f.apply(pre[zb + j]);
+                act[zb + j] = h;
+                hH[hn + b * u + j] = h;
+            }
+        }
+    }
+
+    private void lstmForward(int t, int n) {
+        Activation f = spec.activation();
+        Activation ra = spec.recurrentActivation();
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            if (fastGates) {
+                // Keras' default activations, float32: vectorised straight-line loops instead of per-element exp
+                Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
+                Activation.tanhFast(pre, zb + 2 * u, act, zb + 2 * u, u);
+                Activation.sigmoidFast(pre, zb + 3 * u, act, zb + 3 * u, u);
+                int cb = hn + b * u;
+                int cp = hp + b * u;
+                for (int j = 0; j < u; j++) {
+                    cH[cb + j] = act[zb + u + j] * cH[cp + j] + act[zb + j] * act[zb + 2 * u + j];
+                }
+                Activation.tanhFast(cH, cb, tcH, cb, u);
+                for (int j = 0; j < u; j++) {
+                    hH[cb + j] = act[zb + 3 * u + j] * tcH[cb + j];
+                }
+                continue;
+            }
+            for (int k = 0; k < g; k++) {
+                boolean cellInput = k >= 2 * u && k < 3 * u;
+                act[zb + k] = cellInput ? f.apply(pre[zb + k]) : ra.apply(pre[zb + k]);
+            }
+            for (int j = 0; j < u; j++) {
+                double c = act[zb + u + j] * cH[hp + b * u + j] + act[zb + j] * act[zb + 2 * u + j];
+                double tc = f.apply(c);
+                cH[hn + b * u + j] = c;
+                tcH[hn + b * u + j] = tc;
+                hH[hn + b * u + j] = act[zb + 3 * u + j] * tc;
+            }
+        }
+    }
+
+    private void gruForward(int t, int n) {
+        Activation f = spec.activation();
+        Activation ra = spec.recurrentActivation();
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            if (fastGates) {
+                for (int k = 0; k < 2 * u; k++) {
+                    pre[zb + k] = zx[zb + k] + hrStep[sb + k];
+                }
+                Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
+                for (int j = 0; j < u; j++) {
+                    double recH = hrStep[sb + 2 * u + j];
+                    hrAll[zb + 2 * u + j] = recH;
+                    pre[zb + 2 * u + j] = zx[zb + 2 * u + j] + act[zb + u + j] * recH;
+                }
+                Activation.tanhFast(pre, zb + 2 * u, act, zb + 2 * u, u);
+                int hb = b * u;
+                for (int j = 0; j < u; j++) {
+                    double z = act[zb + j];
+                    hH[hn + hb + j] = z * hH[hp + hb + j] + (1 - z) * act[zb + 2 * u + j];
+                }
+                continue;
+            }
+            for (int j = 0; j < u; j++) {
+                double zz = zx[zb + j] + hrStep[sb + j];
+                double zr = zx[zb + u + j] + hrStep[sb + u + j];
+                double z = ra.apply(zz);
+                double rr = ra.apply(zr);
+                double recH = hrStep[sb + 2 * u + j];
+                double zh = zx[zb + 2 * u + j] + rr * recH;
+                double hh = f.apply(zh);
+                hH[hn + b * u + j] = z * hH[hp + b * u + j] + (1 - z) * hh;
+                pre[zb + j] = zz;
+                pre[zb + u + j] = zr;
+                pre[zb + 2 * u + j] = zh;
+                act[zb + j] = z;
+                act[zb + u + j] = rr;
+                act[zb + 2 * u + j] = hh;
+                hrAll[zb + 2 * u + j] = recH;
+            }
+        }
+    }
+
+    @Override
+    public void backward(int n) {
+        int rows = steps * n;
+        dy.get(0, io, 0, n * (spec.returnSequences() ? steps * u : u));
+        Arrays.fill(dh, 0, n * u, 0.0);
+        Arrays.fill(dc, 0, n * u, 0.0);
+        // Gradients of the returned final states join the last step's.
+        if (dhOut != null) {
+            dhOut.get(0, dh, 0, n * u);
+        }
+        if (dcOut != null) {
+            dcOut.get(0, dc, 0, n * u);
+        }
+        for (int t = steps - 1; t >= 0; t--) {
+            for (int b = 0; b < n; b++) {
+                int src = spec.returnSequences() ? (b * steps + t) * u : t == steps - 1 ? b * u : -1;
+                if (src >= 0) {
+                    for (int j = 0; j < u; j++) {
+                        dh[b * u + j] += io[src + j];
+                    }
+                }
+            }
+            if (stepMask != null) {
+                System.arraycopy(dh, 0, savedDh, 0, n * u);
+                System.arraycopy(dc, 0, savedDc, 0, n * u);
+            }
+            if (fastGates && cell == Cell.LSTM) {
+                lstmBackwardStep(t, n);
+            } else {
+                genericBackwardStep(t, n);
+            }
+            if (stepMask != null) {
+                // A masked step was a copy of the previous state: its gradient passes straight through, no gate sees it.
+                for (int b = 0; b < n; b++) {
+                    if (!real(b, t)) {
+                        Arrays.fill(dzxStep, b * g, (b + 1) * g, 0.0);
+                        Arrays.fill(dhrStep, b * g, (b + 1) * g, 0.0);
+                        System.arraycopy(savedDh, b * u, dh, b * u, u);
+                        System.arraycopy(savedDc, b * u, dc, b * u, u);
+                    }
+                }
+            }
+            dZx.put(t * n * g, dzxStep, 0, n * g);
+            if (dHr != dZx) {
+                dHr.put(t * n * g, dhrStep, 0, n * g);
+            }
+            if (t > 0) {
+                Blas.gemm(false, true, n, u, g, 1, dHr.slice(t * n * g, n * g), g, r, g, 0, dhPrev, u);
+                dhPrev.get(0, dzxStep, 0, n * u);
+                for (int i = 0; i < n * u; i++) {
+                    dh[i] += recMasked ? dzxStep[i] * recMask[i] : dzxStep[i];
+                }
+            }
+        }
+        if (dh0 != null) {
+            // dL/dh0: what the first step's recurrent product sends back, plus GRU's direct path (already in dh).
+            Blas.gemm(false, true, n, u, g, 1, dHr.slice(0, n * g), g, r, g, 0, dhPrev, u);
+            dhPrev.get(0, dzxStep, 0, n * u);
+            for (int i = 0; i < n * u; i++) {
+                dh[i] += recMasked ? dzxStep[i] * recMask[i] : dzxStep[i];
+            }
+            dh0.put(0, dh, 0, n * u);
+        }
+        if (dc0 != null) {
+            dc0.put(0, dc, 0, n * u);
+        }
+        Blas.gemm(true, false, u, g, rows, 1, hm, u, dHr, g, 0, dr, g);
+        Blas.gemm(true, false, features, g, rows, 1, xt, features, dZx, g, 0, dw, g);
+        if (dbIn != null) {
+            Blas.gemvT(rows, g, 1, dZx, g, ones, 0, dbIn);
+        }
+        if (dbRec != null) {
+            Blas.gemvT(rows, g, 1, dHr, g, ones, 0, dbRec);
+        }
+        penalty.addGradients();
+        recurrentPenalty.addGradients();
+        if (dx == null) {
+            return;
+        }
+        Blas.gemm(false, true, rows, features, g, 1, dZx, g, w, g, 0, dXt, features);
+        dXt.get(0, xh, 0, rows * features);
+        for (int b = 0; b < n; b++) {
+            for (int t = 0; t < steps; t++) {
+                int dst = (b * steps + (spec.goBackwards() ? steps - 1 - t : t)) * features;
+                int src = (t * n + b) * features;
+                for (int k = 0; k < features; k++) {
+                    io[dst + k] = inMasked ? xh[src + k] * inMask[b * features + k] : xh[src + k];
+                }
+            }
+        }
+        dx.put(0, io, 0, n * steps * features);
+    }
+
+    /** One step of BPTT for any cell and activations, element by element. */
+    private void genericBackwardStep(int t, int n) {
+        Activation f = spec.activation();
+        Activation ra = spec.recurrentActivation();
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+        int zb = (t * n + b) * g;
+        int sb = b * g;
+        for (int j = 0; j < u; j++) {
+            double d = dh[b * u + j];
+            switch (cell) {
+                case SIMPLE -> {
+                    double dz = d * f.derivative(pre[zb + j], act[zb + j]);
+                    dzxStep[sb + j] = dz;
+                    dh[b * u + j] = 0;
+                }
+                case LSTM -> {
+                    double i = act[zb + j];
+                    double fg = act[zb + u + j];
+                    double gg = act[zb + 2 * u + j];
+                    double o = act[zb + 3 * u + j];
+                    double c = cH[hn + b * u + j];
+                    double tc = tcH[hn + b * u + j];
+                    double dcc = dc[b * u + j] + d * o * f.derivative(c, tc);
+                    dzxStep[sb + j] = dcc * gg * ra.derivative(pre[zb + j], i);
+                    dzxStep[sb + u + j] = dcc * cH[hp + b * u + j] * ra.derivative(pre[zb + u + j], fg);
+                    dzxStep[sb + 2 * u + j] = dcc * i * f.derivative(pre[zb + 2 * u + j], gg);
+                    dzxStep[sb + 3 * u + j] = d * tc * ra.derivative(pre[zb + 3 * u + j], o);
+                    dc[b * u + j] = dcc * fg;
+                    dh[b * u + j] = 0;
+                }
+                case GRU -> {
+                    double z = act[zb + j];
+                    double rr = act[zb + u + j];
+                    double hh = act[zb + 2 * u + j];
+                    double hPrev = hH[hp + b * u + j];
+                    double dzh = d * (1 - z) * f.derivative(pre[zb + 2 * u + j], hh);
+                    double dz = d * (hPrev - hh) * ra.derivative(pre[zb + j], z);
+                    double dr = dzh * hrAll[zb + 2 * u + j] * ra.derivative(pre[zb + u + j], rr);
+                    dzxStep[sb + j] = dz;
+                    dzxStep[sb + u + j] = dr;
+                    dzxStep[sb + 2 * u + j] = dzh;
+                    dhrStep[sb + j] = dz;
+                    dhrStep[sb + u + j] = dr;
+                    dhrStep[sb + 2 * u + j] = dzh * rr;
+                    dh[b * u + j] = d * z; // the direct path h_t = z·h_{t-1} + ...
+                }
+            }
+        }
+        }
+    }
+
+    /** The LSTM step of BPTT with tanh/sigmoid derivatives written out (1 − y², y(1 − y)), in vectorisable loops. */
+    private void lstmBackwardStep(int t, int n) {
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            int hb = b * u;
+            for (int j = 0; j < u; j++) {
+                double d = dh[hb + j];
+                double i = act[zb + j];
+                double fg = act[zb + u + j];
+                double gg = act[zb + 2 * u + j];
+                double o = act[zb + 3 * u + j];
+                double tc = tcH[hn + hb + j];
+                double dcc = dc[hb + j] + d * o * (1 - tc * tc);
+                dzxStep[sb + j] = dcc * gg * i * (1 - i);
+                dzxStep[sb + u + j] = dcc * cH[hp + hb + j] * fg * (1 - fg);
+                dzxStep[sb + 2 * u + j] = dcc * i * (1 - gg * gg);
+                dzxStep[sb + 3 * u + j] = d * tc * o * (1 - o);
+                dc[hb + j] = dcc * fg;
+                dh[hb + j] = 0;
+            }
+        }
+    }
+
+    @Override
+    public double penalty() {
+        return penalty.value() + recurrentPenalty.value();
+    }
+}
