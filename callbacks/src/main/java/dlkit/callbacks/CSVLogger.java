@@ -1,7 +1,7 @@
 package dlkit.callbacks;
 
 import dlkit.DlkitException;
-import dlkit.io.ModelArchive;
+import dlkit.io.AtomicFile;
 import dlkit.model.Callback;
 import dlkit.model.History;
 import dlkit.model.TrainingState;
@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One CSV row per epoch ({@code epoch} 1-based, then the logs in order), flushed as each epoch ends. A fresh run
@@ -25,6 +27,7 @@ public final class CSVLogger implements Callback {
     private final Path file;
     private final String separator;
     private final boolean append;
+    private final @Nullable String numberFormat;
     private List<String> keys;
     private boolean started;
 
@@ -33,12 +36,22 @@ public final class CSVLogger implements Callback {
     }
 
     public CSVLogger(@NonNull Path file, @NonNull String separator, boolean append) {
+        this(file, separator, append, null);
+    }
+
+    /** {@code numberFormat}: how values are written ({@code "%.6g"}); null writes every digit ({@link Double#toString}). */
+    public CSVLogger(@NonNull Path file, @NonNull String separator, boolean append, @Nullable String numberFormat) {
         if (separator.isEmpty()) {
             throw new IllegalArgumentException("separator: expected a non-empty string");
         }
         this.file = file;
         this.separator = separator;
         this.append = append;
+        this.numberFormat = numberFormat;
+    }
+
+    private String format(double v) {
+        return numberFormat == null ? Double.toString(v) : String.format(Locale.ROOT, numberFormat, v);
     }
 
     public @NonNull Path file() {
@@ -68,12 +81,12 @@ public final class CSVLogger implements Callback {
                     List<String> row = new ArrayList<>();
                     row.add(Integer.toString(h.epochs().get(i) + 1));
                     for (String k : keys) {
-                        row.add(Double.toString(h.get(k).get(i)));
+                        row.add(format(h.get(k).get(i)));
                     }
                     sb.append(String.join(separator, row)).append('\n');
                 }
             }
-            ModelArchive.writeAtomically(file, o -> o.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            AtomicFile.write(file, o -> o.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
         } else {
             keys = readHeader();
         }
@@ -90,7 +103,7 @@ public final class CSVLogger implements Callback {
         row.add(Integer.toString(epoch + 1));
         for (String k : keys) {
             Double v = logs.get(k);
-            row.add(v == null ? "" : Double.toString(v));
+            row.add(v == null ? "" : format(v));
         }
         sb.append(String.join(separator, row)).append('\n');
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {

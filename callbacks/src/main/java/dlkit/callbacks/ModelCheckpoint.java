@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.DlkitException;
 import dlkit.config.Json;
-import dlkit.io.ModelArchive;
+import dlkit.io.AtomicFile;
 import dlkit.io.Safetensors;
 import dlkit.model.Callback;
 import dlkit.model.TrainingState;
@@ -127,7 +127,7 @@ public final class ModelCheckpoint implements Callback {
         Path path = Path.of(fill(epoch, batch, logs));
         if (weightsOnly) {
             byte[] bytes = Safetensors.write(state.model().getWeights(), Map.of("format", "dlkit", "epoch", Integer.toString(epoch + 1)));
-            ModelArchive.writeAtomically(path, o -> o.write(bytes));
+            AtomicFile.write(path, o -> o.write(bytes));
         } else {
             state.requestCheckpoint(path);
         }

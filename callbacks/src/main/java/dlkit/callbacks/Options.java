@@ -3,7 +3,6 @@ package dlkit.callbacks;
 import com.fasterxml.jackson.databind.JsonNode;
 import dlkit.ConfigException;
 import dlkit.config.Json;
-import dlkit.io.ModelConfig;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,7 +17,7 @@ final class Options {
         this.path = path;
         Set<String> known = new HashSet<>(List.of(keys));
         known.add("type");
-        ModelConfig.checkKeys(node, known, path);
+        Json.checkKeys(node, known, path);
     }
 
     boolean has(String key) {

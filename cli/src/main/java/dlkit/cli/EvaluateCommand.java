@@ -1,16 +1,15 @@
 package dlkit.cli;
 
 import dlkit.ConfigException;
-import dlkit.callbacks.ConfusionMatrixImage;
+import dlkit.plot.ConfusionMatrixImage;
 import dlkit.config.Json;
 import dlkit.data.ArrayDataset;
 import dlkit.data.NamedDatasets;
 import dlkit.model.Model;
-import dlkit.run.Normalization;
+import dlkit.data.Normalization;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;

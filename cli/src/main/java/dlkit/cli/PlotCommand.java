@@ -1,6 +1,6 @@
 package dlkit.cli;
 
-import dlkit.callbacks.TrainingCurves;
+import dlkit.plot.TrainingCurves;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -3,7 +3,7 @@ package dlkit.cli;
 import dlkit.ConfigException;
 import dlkit.data.Csv;
 import dlkit.data.Npy;
-import dlkit.io.ModelArchive;
+import dlkit.io.AtomicFile;
 import dlkit.model.Model;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -62,7 +62,7 @@ final class PredictCommand implements Callable<Integer> {
         float[] o = out.castTo(DataType.FLOAT).data().asFloat();
         int width = (int) (o.length / n);
         if (output != null && output.getFileName().toString().endsWith(".npy")) {
-            ModelArchive.writeAtomically(output, s -> Npy.write(s, out.shape(), o));
+            AtomicFile.write(output, s -> Npy.write(s, out.shape(), o));
             return 0;
         }
         StringBuilder sb = new StringBuilder("class");
@@ -87,7 +87,7 @@ final class PredictCommand implements Callable<Integer> {
             PrintStream ps = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             ps.print(sb);
         } else {
-            ModelArchive.writeAtomically(output, (OutputStream s) -> s.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            AtomicFile.write(output, (OutputStream s) -> s.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
         }
         return 0;
     }

@@ -1,8 +1,8 @@
 package dlkit.cli;
 
-import dlkit.io.ModelArchive;
-import dlkit.io.ModelConfig;
-import dlkit.model.GraphPicture;
+import dlkit.io.AtomicFile;
+import dlkit.model.ModelConfig;
+import dlkit.plot.GraphPicture;
 import dlkit.model.Model;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ final class SummaryCommand implements Callable<Integer> {
             } else {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--graph " + graph + ": expected a file name ending in .dot or .svg");
             }
-            ModelArchive.writeAtomically(graph, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            AtomicFile.write(graph, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             System.out.println("graph written to " + graph);
         }
         return 0;

@@ -2,9 +2,9 @@ package dlkit.cli;
 
 import dlkit.callbacks.BackupAndRestore;
 import dlkit.callbacks.ProgressBar;
-import dlkit.callbacks.ReconstructionGrid;
+import dlkit.plot.ReconstructionGrid;
 import dlkit.model.Pretraining;
-import dlkit.callbacks.TrainingCurves;
+import dlkit.plot.TrainingCurves;
 import dlkit.model.Checkpoint;
 import dlkit.model.Callback;
 import dlkit.run.Run;

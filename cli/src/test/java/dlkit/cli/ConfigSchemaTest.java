@@ -78,7 +78,7 @@ class ConfigSchemaTest {
             keys.remove("inputs"); // every layer takes "inputs" in a Functional model
             schemaKeys.put(entry.at("/properties/type/const").asText(), keys);
         }
-        var registered = dlkit.run.CallbackType.all();
+        var registered = dlkit.callbacks.CallbackType.all();
         assertEquals(registered.keySet(), schemaKeys.keySet(), "callbacks in the schema");
         registered.forEach((name, type) -> {
             assertEquals(new java.util.TreeSet<>(type.keys()), schemaKeys.get(name), "schema keys of " + name);

@@ -5,17 +5,18 @@ import dlkit.DlkitException;
 import dlkit.ModelFileException;
 import dlkit.config.Json;
 import dlkit.model.Model;
+import dlkit.model.ModelConfig;
+import dlkit.model.ModelFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
@@ -33,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * hard byte limit derived from the config (a zip bomb stops at the limit, whatever sizes the zip declares), and the
  * weights checked against the architecture before use. Writing goes to a temp file renamed over the target.
  */
-public final class ModelArchive {
+public final class ModelArchive implements ModelFormat {
     static final String CONFIG = "model.json";
     static final String WEIGHTS = "weights.safetensors";
     static final String OPTIMIZER = "optimizer.safetensors";
@@ -46,7 +47,28 @@ public final class ModelArchive {
     /** Training state may hold callbacks' weight copies (EarlyStopping's best weights). */
     static final long MAX_TRAINING = 512L * 1024 * 1024;
 
-    private ModelArchive() {}
+    /** For {@link java.util.ServiceLoader}; the static methods are the same operations. */
+    public ModelArchive() {}
+
+    @Override
+    public List<String> extensions() {
+        return List.of(".dlk");
+    }
+
+    @Override
+    public void save(Model model, Path path, @Nullable JsonNode trainingState) {
+        write(model, path, trainingState);
+    }
+
+    @Override
+    public Model load(Path path) {
+        return read(path);
+    }
+
+    @Override
+    public @Nullable JsonNode trainingState(Path path) {
+        return readTraining(path);
+    }
 
     public static void write(@NonNull Model model, @NonNull Path path) {
         write(model, path, null);
@@ -75,7 +97,7 @@ public final class ModelArchive {
         if (training != null) {
             entries.put(TRAINING, training.toString().getBytes(StandardCharsets.UTF_8));
         }
-        writeAtomically(path, out -> {
+        AtomicFile.write(path, out -> {
             try (ZipOutputStream zip = new ZipOutputStream(out)) {
                 for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                     zip.putNextEntry(new ZipEntry(e.getKey()));
@@ -84,41 +106,6 @@ public final class ModelArchive {
                 }
             }
         });
-    }
-
-    /** Writes through a temp file in the target's directory and renames it over the target: never a half-written file. */
-    public static void writeAtomically(@NonNull Path path, @NonNull IoWriter writer) {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                writer.write(out);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new DlkitException("cannot write " + path + ": " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: the original file is untouched either way
-                }
-            }
-        }
-    }
-
-    /** A writer that may throw IOException, wrapped by {@link #writeAtomically}. */
-    public interface IoWriter {
-        void write(OutputStream out) throws IOException;
     }
 
     public static @NonNull Model read(@NonNull Path path) {

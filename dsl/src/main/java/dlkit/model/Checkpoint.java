@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ModelFileException;
 import dlkit.config.Json;
-import dlkit.io.ModelArchive;
 import dlkit.metrics.Metric;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +36,7 @@ public final class Checkpoint {
     }
 
     private static JsonNode training(Path path) {
-        JsonNode t = ModelArchive.readTraining(path);
+        JsonNode t = ModelFormat.forPath(path).trainingState(path);
         if (t == null) {
             throw new ModelFileException(path + ": a model archive without training state; a checkpoint to resume from needs training.json");
         }
@@ -75,7 +74,7 @@ public final class Checkpoint {
             v.forEach(col::add);
         });
         ObjectNode states = t.putObject("states");
-        s.model().states().forEach((k, v) -> {
+        s.model().execution.states().forEach((k, v) -> {
             ArrayNode a = states.putArray(k);
             for (double d : v) {
                 a.add(d);
@@ -94,13 +93,13 @@ public final class Checkpoint {
                 e.set("state", state);
             }
         }
-        ModelArchive.write(s.model(), path, t);
+        ModelFormat.forPath(path).save(s.model(), path, t);
     }
 
     /** Loads weights, optimizer state and position from {@code path} into a running fit. */
     static void restore(Path path, TrainingState s) {
         JsonNode t = training(path);
-        Model saved = ModelArchive.read(path);
+        Model saved = ModelFormat.forPath(path).load(path);
         Model model = s.model();
         JsonNode mine = layersOf(model);
         JsonNode theirs = layersOf(saved);
@@ -116,7 +115,7 @@ public final class Checkpoint {
         model.setOptimizerState(saved.optimizerState(), saved.iterations());
         model.setLearningRate(saved.learningRate());
         s.seed = t.path("seed").asLong();
-        model.setSeed(s.seed);
+        model.execution.setSeed(s.seed);
         s.epoch = t.path("epoch").asInt();
         s.batchesDone = t.path("batches_done").asLong();
         s.completed = t.path("completed").asBoolean();
@@ -135,7 +134,7 @@ public final class Checkpoint {
             s.accumulators.get(i).restore(v);
         }
         t.path("states").fields().forEachRemaining(e -> {
-            double[] into = model.persistentState(e.getKey(), e.getValue().size());
+            double[] into = model.execution.persistentState(e.getKey(), e.getValue().size());
             for (int i = 0; i < e.getValue().size(); i++) {
                 into[i] = e.getValue().get(i).asDouble();
             }

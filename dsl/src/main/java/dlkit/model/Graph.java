@@ -8,10 +8,15 @@ import dlkit.layers.LayerCall;
 import dlkit.layers.SymbolicTensor;
 import dlkit.tensor.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A model's structure as a DAG: layers (named, each once, Inputs first), calls of those layers in topological order,
@@ -29,13 +34,66 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
         }
     }
 
-    /** The chain of a Sequential model: tensor i is layer i's output (tensor 0 the Input's). */
-    static Graph chain(List<Layer> layers, List<Shape> shapes) {
+    /**
+     * The chain of a Sequential model (layers named, Input first): tensor i is layer i's output (tensor 0 the
+     * Input's). Each layer's shape rule runs in turn; an error names both layers and the shape between them.
+     */
+    static Graph chain(List<Layer> layers) {
+        if (layers.isEmpty() || !(layers.get(0) instanceof Input)) {
+            throw new ShapeException("a model starts with Input.of(...) to declare the sample shape; got "
+                    + (layers.isEmpty() ? "no layers" : layers.get(0).type() + " first"));
+        }
+        if (layers.size() < 2) {
+            throw new ShapeException("a model needs at least one layer after its Input");
+        }
+        List<Shape> shapes = new ArrayList<>();
+        Shape cur = ((Input) layers.get(0)).shape();
+        shapes.add(cur);
         List<Node> nodes = new ArrayList<>();
         for (int i = 1; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            if (l instanceof Input) {
+                throw new ShapeException("layer " + i + " is an Input: a Sequential model has one Input, first; use Model.of(inputs, outputs) for several");
+            }
+            try {
+                cur = l.outputShape(cur);
+            } catch (ShapeException e) {
+                throw new ShapeException("layer '" + l.name() + "' (" + l.type() + ", layer " + i + ") cannot take the output of '"
+                        + layers.get(i - 1).name() + "' (" + layers.get(i - 1).type() + ") shaped " + cur.withBatch() + ": " + e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw new ShapeException("layer '" + l.name() + "' (" + l.type() + "): " + e.getMessage());
+            }
+            shapes.add(cur);
             nodes.add(new Node(i, new int[] {i - 1}, new int[] {i}, 0));
         }
-        return new Graph(layers, nodes, shapes, new int[] {0}, new int[] {layers.size() - 1});
+        return new Graph(layers, nodes, List.copyOf(shapes), new int[] {0}, new int[] {layers.size() - 1});
+    }
+
+    /** Keras' naming: {@code dense}, {@code dense_1}, …; names the user gave are kept and must be unique. */
+    static List<Layer> named(List<? extends Layer> in) {
+        Set<String> used = new HashSet<>();
+        for (Layer l : in) {
+            if (l.name() != null && !used.add(l.name())) {
+                throw new DlkitException("duplicate layer name \"" + l.name() + "\": layer names must be unique");
+            }
+        }
+        Map<String, Integer> counters = new HashMap<>();
+        List<Layer> out = new ArrayList<>();
+        for (Layer l : in) {
+            if (l.name() != null) {
+                out.add(l);
+                continue;
+            }
+            String base = l instanceof Input ? "input_layer" : l.type().replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+            String candidate;
+            do {
+                int k = counters.merge(base, 1, Integer::sum) - 1;
+                candidate = k == 0 ? base : base + "_" + k;
+            } while (used.contains(candidate));
+            used.add(candidate);
+            out.add(l.named(candidate));
+        }
+        return List.copyOf(out);
     }
 
     /**
@@ -146,9 +204,36 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
         return l.name() != null ? "Input '" + l.name() + "'" : "an unnamed Input";
     }
 
-    /** The same graph with the layers replaced by their named copies. */
-    Graph withLayers(List<Layer> named) {
+    /** The same graph with its layers named as Keras would (names with ':' or '#', which mark tensors, refused). */
+    Graph named() {
+        List<Layer> named = named(layers);
+        for (Layer l : named) {
+            if (l.name().contains(":") || l.name().contains("#")) {
+                throw new DlkitException("layer name \"" + l.name() + "\" contains ':' or '#', which mark a shared layer's later calls (\"dense:1\")"
+                        + " and a layer's further outputs (\"lstm#1\")");
+            }
+        }
         return new Graph(named, nodes, tensorShapes, inputs, outputs);
+    }
+
+    /** Each layer's output shape (a shared layer's first call; an Input's own shape). */
+    List<Shape> layerOutputShapes() {
+        int[] first = firstCalls();
+        List<Shape> s = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            s.add(first[i] < 0 ? ((Input) layers.get(i)).shape() : tensorShapes.get(nodes.get(first[i]).out()));
+        }
+        return List.copyOf(s);
+    }
+
+    /** The input shape each layer's weights are built for (its first call's first input); null for Inputs. */
+    List<Shape> layerInputShapes() {
+        int[] first = firstCalls();
+        List<Shape> in = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            in.add(first[i] < 0 ? null : tensorShapes.get(nodes.get(first[i]).in()[0]));
+        }
+        return in;
     }
 
     /** The call that produces tensor {@code t}, or null for a model input. */
@@ -203,13 +288,90 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
         return f;
     }
 
-    static Map<String, Integer> indexByName(List<Layer> layers) {
-        Map<String, Integer> m = new HashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            if (m.put(layers.get(i).name(), i) != null) {
-                throw new DlkitException("duplicate layer name \"" + layers.get(i).name() + "\"");
+    /**
+     * The part between tensors {@code inputs} and {@code outputs} (by name) as a graph of its own, on the same layer
+     * objects; a tensor that is not one of this graph's inputs becomes a new Input named {@code <tensor>_input}.
+     * {@code model} names the model in errors.
+     */
+    Graph sub(List<String> inputNames, List<String> outputNames, String model) {
+        Map<String, Integer> byName = new LinkedHashMap<>();
+        for (int t = 0; t < tensorShapes.size(); t++) {
+            byName.put(tensorName(t), t);
+        }
+        Map<Integer, SymbolicTensor> bound = new HashMap<>();
+        List<SymbolicTensor> ins = new ArrayList<>();
+        for (String in : inputNames) {
+            int t = tensorNamed(byName, in, model);
+            int inputIndex = Arrays.stream(inputs).boxed().toList().indexOf(t);
+            Input input = inputIndex >= 0 ? (Input) layers.get(inputIndex)
+                    : Input.of(tensorShapes.get(t).dims()).named(in.replace(':', '_') + "_input");
+            bound.put(t, input);
+            ins.add(input);
+        }
+        Map<Integer, SymbolicTensor> sym = replay(bound);
+        List<SymbolicTensor> outs = new ArrayList<>();
+        for (String out : outputNames) {
+            SymbolicTensor t = sym.get(tensorNamed(byName, out, model));
+            if (t == null) {
+                throw new DlkitException("subModel: output \"" + out + "\" does not follow from the inputs " + inputNames + " alone");
+            }
+            outs.add(t);
+        }
+        return of(ins, outs);
+    }
+
+    private static int tensorNamed(Map<String, Integer> byName, String tensor, String model) {
+        Integer t = byName.get(tensor);
+        if (t == null) {
+            throw new DlkitException("subModel: model '" + model + "' has no tensor \"" + tensor + "\"; its tensors are " + byName.keySet());
+        }
+        return t;
+    }
+
+    /** The graph's calls replayed on {@code args} (one per input, shapes checked): the outputs of a nested model. */
+    List<SymbolicTensor> call(List<? extends SymbolicTensor> args, String model) {
+        List<String> names = Arrays.stream(inputs).mapToObj(this::tensorName).toList();
+        if (args.size() != inputs.length) {
+            throw new ShapeException("model '" + model + "' takes " + inputs.length + " input(s) " + names + ", got " + args.size());
+        }
+        Map<Integer, SymbolicTensor> bound = new HashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            Shape want = tensorShapes.get(inputs[i]);
+            if (!args.get(i).shape().equals(want)) {
+                throw new ShapeException("model '" + model + "' input '" + names.get(i) + "' takes " + want.withBatch() + ", got "
+                        + args.get(i).shape().withBatch());
+            }
+            bound.put(inputs[i], args.get(i));
+        }
+        Map<Integer, SymbolicTensor> sym = replay(bound);
+        return Arrays.stream(outputs).mapToObj(sym::get).toList();
+    }
+
+    /**
+     * Calls this graph's layers again on other symbolic tensors: {@code bound} gives tensors for some of this graph's
+     * (by index); every call whose inputs are all bound is applied and its outputs bound, in order. The same layer
+     * objects are used, so the new calls share their weights.
+     */
+    Map<Integer, SymbolicTensor> replay(Map<Integer, SymbolicTensor> bound) {
+        Map<Integer, SymbolicTensor> sym = new HashMap<>(bound);
+        for (Node n : nodes) {
+            if (sym.containsKey(n.out())) {
+                continue;
+            }
+            List<SymbolicTensor> args = new ArrayList<>();
+            for (int t : n.in()) {
+                if (sym.get(t) == null) {
+                    break;
+                }
+                args.add(sym.get(t));
+            }
+            if (args.size() == n.in().length) {
+                List<LayerCall> outs = layers.get(n.layer()).applyAll(args);
+                for (int k = 0; k < outs.size(); k++) {
+                    sym.put(n.outs()[k], outs.get(k));
+                }
             }
         }
-        return m;
+        return sym;
     }
 }

@@ -147,7 +147,7 @@ public final class TrainingState {
         Map<String, Double> logs = new java.util.LinkedHashMap<>();
         if (seen > 0) {
             logs.put("loss", lossSum / seen);
-            List<String> ms = model.metricNames();
+            List<String> ms = model.objective().metricNames;
             for (int i = 0; i < ms.size(); i++) {
                 logs.put(ms.get(i), accumulators.get(i).result());
             }

@@ -107,6 +107,18 @@ final class Weights {
         return m;
     }
 
+    /** Copies of the gradients of the trainable weights by name, shaped as the weights. */
+    Map<String, INDArray> gradientMap() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (Slot s : slots) {
+            if (s.spec().trainable()) {
+                long[] shape = Arrays.stream(s.spec().shape()).asLongStream().toArray();
+                m.put(s.key(), grads.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s.offset(), s.offset() + s.spec().size())).dup().reshape('c', shape));
+            }
+        }
+        return m;
+    }
+
     void set(Map<String, INDArray> values, String source) {
         for (Slot s : slots) {
             INDArray v = values.get(s.key());

@@ -18,7 +18,7 @@ import dlkit.layers.reshaping.Reshape;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
 import dlkit.optim.Adam;
-import dlkit.run.Normalization;
+import dlkit.data.Normalization;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.ConfigException;
 import dlkit.ModelFileException;
-import dlkit.io.ModelArchive;
+import dlkit.io.AtomicFile;
 import dlkit.io.Safetensors;
 import dlkit.layers.Activation;
 import dlkit.layers.Initializer;
@@ -252,7 +252,7 @@ class ModelFilesTest {
     void aFailedWriteLeavesTheOldFileAndNoTempFiles() throws IOException {
         Path f = dir.resolve("keep.dlk");
         Files.writeString(f, "original");
-        assertThrows(RuntimeException.class, () -> ModelArchive.writeAtomically(f, out -> {
+        assertThrows(RuntimeException.class, () -> AtomicFile.write(f, out -> {
             out.write("partial".getBytes());
             throw new IOException("disk full");
         }));

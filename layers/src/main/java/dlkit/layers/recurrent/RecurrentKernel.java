@@ -1,6 +1,5 @@
 package dlkit.layers.recurrent;
 
-import dlkit.layers.Activation;
 import dlkit.layers.BuildContext;
 import dlkit.layers.Kernel;
 import dlkit.layers.internal.WeightPenalty;
@@ -64,23 +63,11 @@ final class RecurrentKernel implements Kernel {
     private final Buf ones;
     // heap
     private final double[] xh;
-    private final double[] zx;
-    private final double[] hrStep;
-    private final double[] pre;
-    private final double[] act;
-    private final double[] hrAll;
-    private final double[] hH;
-    private final double[] cH;
-    private final double[] tcH;
     private final double[] io;
-    private final double[] dh;
-    private final double[] dc;
-    private final double[] dzxStep;
-    private final double[] dhrStep;
+    /** The gate arithmetic and the heap arrays it works in (time-major: states [step][batch][unit]). */
+    private final CellMath m;
     private final double[] inMask;
     private final double[] recMask;
-    /** float32 with tanh/sigmoid: gate activations by the vectorised approximations (exact in float64). */
-    private final boolean fastGates;
     private boolean inMasked;
     private boolean recMasked;
     /** The time-step mask ([batch, steps], 1 real, 0 padding) from Embedding(mask_zero) or Masking, or null. */
@@ -140,20 +127,8 @@ final class RecurrentKernel implements Kernel {
         this.dXt = dx != null ? ctx.scratch(steps * features) : null;
         this.ones = ctx.ones(rows);
         this.xh = new double[rows * features];
-        // the input and recurrent parts apart: GRU only (the other cells add them in place in zs)
-        this.zx = split ? new double[rows * g] : null;
-        this.hrStep = split ? new double[mb * g] : null;
-        this.pre = new double[rows * g];
-        this.act = new double[rows * g];
-        this.hrAll = split ? new double[rows * g] : null;
-        this.hH = new double[(steps + 1) * mb * u];
-        this.cH = cell == Cell.LSTM ? new double[(steps + 1) * mb * u] : null;
-        this.tcH = cell == Cell.LSTM ? new double[(steps + 1) * mb * u] : null;
         this.io = new double[Math.max(mb * ctx.outputShape().size(), mb * steps * features)];
-        this.dh = new double[mb * u];
-        this.dc = new double[mb * u];
-        this.dzxStep = new double[mb * g];
-        this.dhrStep = new double[mb * g];
+        this.m = new CellMath(cell, spec, steps, mb, x instanceof Buf.F32);
         this.inMask = new double[mb * features];
         this.recMask = new double[mb * u];
         this.carriedH = spec.stateful() ? ctx.persistentState("h", mb * u) : null;
@@ -170,8 +145,6 @@ final class RecurrentKernel implements Kernel {
         this.keep = stepMask != null ? new double[mb * steps] : null;
         this.savedDh = stepMask != null ? new double[mb * u] : null;
         this.savedDc = stepMask != null ? new double[mb * u] : null;
-        this.fastGates = x instanceof Buf.F32 && spec.activation() == Activation.TANH
-                && (cell == Cell.SIMPLE || spec.recurrentActivation() == Activation.SIGMOID);
     }
 
     /** Keras' RNN dropout: one mask per sequence (the same at every step), inverted scaling. */
@@ -217,85 +190,85 @@ final class RecurrentKernel implements Kernel {
         // recurrent part apart because its reset gate scales it.
         boolean fusedRecurrent = cell != Cell.GRU;
         if (!fusedRecurrent) {
-            zs.get(0, zx, 0, rows * g);
+            zs.get(0, m.zx, 0, rows * g);
         }
         if (carriedH != null || h0 != null) {
             if (carriedH != null) {
-                System.arraycopy(carriedH, 0, hH, 0, n * u);
+                System.arraycopy(carriedH, 0, m.hH, 0, n * u);
             } else {
-                h0.get(0, hH, 0, n * u);
+                h0.get(0, m.hH, 0, n * u);
             }
-            hs.put(0, hH, 0, n * u);
+            hs.put(0, m.hH, 0, n * u);
             if (hm != hs) {
                 for (int i = 0; i < n * u; i++) {
-                    io[i] = recMasked ? hH[i] * recMask[i] : hH[i];
+                    io[i] = recMasked ? m.hH[i] * recMask[i] : m.hH[i];
                 }
                 hm.put(0, io, 0, n * u);
             }
         } else {
-            Arrays.fill(hH, 0, n * u, 0.0);
+            Arrays.fill(m.hH, 0, n * u, 0.0);
             hs.fill(0, n * u);
             if (hm != hs) {
                 hm.fill(0, n * u);
             }
         }
-        if (cH != null) {
+        if (m.cH != null) {
             if (carriedC != null) {
-                System.arraycopy(carriedC, 0, cH, 0, n * u);
+                System.arraycopy(carriedC, 0, m.cH, 0, n * u);
             } else if (c0 != null) {
-                c0.get(0, cH, 0, n * u);
+                c0.get(0, m.cH, 0, n * u);
             } else {
-                Arrays.fill(cH, 0, n * u, 0.0);
+                Arrays.fill(m.cH, 0, n * u, 0.0);
             }
         }
         for (int t = 0; t < steps; t++) {
             if (fusedRecurrent) {
                 Buf zt = zs.slice(t * n * g, n * g);
                 Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 1, zt, g);
-                zt.get(0, pre, t * n * g, n * g);
+                zt.get(0, m.pre, t * n * g, n * g);
             } else {
                 Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 0, hr, g);
                 if (bRec != null) {
                     Blas.gemm(false, false, n, g, 1, 1, ones, 1, bRec, g, 1, hr, g);
                 }
-                hr.get(0, hrStep, 0, n * g);
+                hr.get(0, m.hrStep, 0, n * g);
             }
-            cellForward(t, n);
+            m.forward(t, n);
             if (stepMask != null) {
                 carryMaskedRows(t, n);
             }
-            hs.put((t + 1) * n * u, hH, (t + 1) * n * u, n * u);
+            hs.put((t + 1) * n * u, m.hH, (t + 1) * n * u, n * u);
             if (hm != hs) {
                 int base = (t + 1) * n * u;
                 for (int i = 0; i < n * u; i++) {
-                    io[i] = recMasked ? hH[base + i] * recMask[i] : hH[base + i];
+                    io[i] = recMasked ? m.hH[base + i] * recMask[i] : m.hH[base + i];
                 }
                 hm.put(base, io, 0, n * u);
             }
         }
         if (carriedH != null) {
             // Gradients stop at the batch boundary (truncated backpropagation through time), as in Keras.
-            System.arraycopy(hH, steps * n * u, carriedH, 0, n * u);
+            System.arraycopy(m.hH, steps * n * u, carriedH, 0, n * u);
             if (carriedC != null) {
-                System.arraycopy(cH, steps * n * u, carriedC, 0, n * u);
+                System.arraycopy(m.cH, steps * n * u, carriedC, 0, n * u);
             }
         }
         if (hOut != null) {
-            hOut.put(0, hH, steps * n * u, n * u);
+            hOut.put(0, m.hH, steps * n * u, n * u);
         }
         if (cOut != null) {
-            cOut.put(0, cH, steps * n * u, n * u);
+            cOut.put(0, m.cH, steps * n * u, n * u);
         }
         // outputs in processing order, batch-major
         if (spec.returnSequences()) {
             for (int b = 0; b < n; b++) {
                 for (int t = 0; t < steps; t++) {
-                    System.arraycopy(hH, ((t + 1) * n + b) * u, io, (b * steps + t) * u, u);
+                    System.arraycopy(m.hH, ((t + 1) * n + b) * u, io, (b * steps + t) * u, u);
                 }
             }
             y.put(0, io, 0, n * steps * u);
         } else {
-            y.put(0, hH, steps * n * u, n * u);
+            y.put(0, m.hH, steps * n * u, n * u);
         }
     }
 
@@ -310,120 +283,11 @@ final class RecurrentKernel implements Kernel {
         int hn = (t + 1) * n * u;
         for (int b = 0; b < n; b++) {
             if (!real(b, t)) {
-                System.arraycopy(hH, hp + b * u, hH, hn + b * u, u);
-                if (cH != null) {
-                    System.arraycopy(cH, hp + b * u, cH, hn + b * u, u);
-                    System.arraycopy(tcH, hp + b * u, tcH, hn + b * u, u);
+                System.arraycopy(m.hH, hp + b * u, m.hH, hn + b * u, u);
+                if (m.cH != null) {
+                    System.arraycopy(m.cH, hp + b * u, m.cH, hn + b * u, u);
+                    System.arraycopy(m.tcH, hp + b * u, m.tcH, hn + b * u, u);
                 }
-            }
-        }
-    }
-
-    private void cellForward(int t, int n) {
-        switch (cell) {
-            case SIMPLE -> simpleForward(t, n);
-            case LSTM -> lstmForward(t, n);
-            case GRU -> gruForward(t, n);
-        }
-    }
-
-    private void simpleForward(int t, int n) {
-        Activation f = spec.activation();
-        int hn = (t + 1) * n * u;
-        for (int b = 0; b < n; b++) {
-            int zb = (t * n + b) * g;
-            if (fastGates) {
-                Activation.tanhFast(pre, zb, act, zb, u);
-                System.arraycopy(act, zb, hH, hn + b * u, u);
-                continue;
-            }
-            for (int j = 0; j < u; j++) {
-                double h = f.apply(pre[zb + j]);
-                act[zb + j] = h;
-                hH[hn + b * u + j] = h;
-            }
-        }
-    }
-
-    private void lstmForward(int t, int n) {
-        Activation f = spec.activation();
-        Activation ra = spec.recurrentActivation();
-        int hp = t * n * u;
-        int hn = (t + 1) * n * u;
-        for (int b = 0; b < n; b++) {
-            int zb = (t * n + b) * g;
-            if (fastGates) {
-                // Keras' default activations, float32: vectorised straight-line loops instead of per-element exp
-                Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
-                Activation.tanhFast(pre, zb + 2 * u, act, zb + 2 * u, u);
-                Activation.sigmoidFast(pre, zb + 3 * u, act, zb + 3 * u, u);
-                int cb = hn + b * u;
-                int cp = hp + b * u;
-                for (int j = 0; j < u; j++) {
-                    cH[cb + j] = act[zb + u + j] * cH[cp + j] + act[zb + j] * act[zb + 2 * u + j];
-                }
-                Activation.tanhFast(cH, cb, tcH, cb, u);
-                for (int j = 0; j < u; j++) {
-                    hH[cb + j] = act[zb + 3 * u + j] * tcH[cb + j];
-                }
-                continue;
-            }
-            for (int k = 0; k < g; k++) {
-                boolean cellInput = k >= 2 * u && k < 3 * u;
-                act[zb + k] = cellInput ? f.apply(pre[zb + k]) : ra.apply(pre[zb + k]);
-            }
-            for (int j = 0; j < u; j++) {
-                double c = act[zb + u + j] * cH[hp + b * u + j] + act[zb + j] * act[zb + 2 * u + j];
-                double tc = f.apply(c);
-                cH[hn + b * u + j] = c;
-                tcH[hn + b * u + j] = tc;
-                hH[hn + b * u + j] = act[zb + 3 * u + j] * tc;
-            }
-        }
-    }
-
-    private void gruForward(int t, int n) {
-        Activation f = spec.activation();
-        Activation ra = spec.recurrentActivation();
-        int hp = t * n * u;
-        int hn = (t + 1) * n * u;
-        for (int b = 0; b < n; b++) {
-            int zb = (t * n + b) * g;
-            int sb = b * g;
-            if (fastGates) {
-                for (int k = 0; k < 2 * u; k++) {
-                    pre[zb + k] = zx[zb + k] + hrStep[sb + k];
-                }
-                Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
-                for (int j = 0; j < u; j++) {
-                    double recH = hrStep[sb + 2 * u + j];
-                    hrAll[zb + 2 * u + j] = recH;
-                    pre[zb + 2 * u + j] = zx[zb + 2 * u + j] + act[zb + u + j] * recH;
-                }
-                Activation.tanhFast(pre, zb + 2 * u, act, zb + 2 * u, u);
-                int hb = b * u;
-                for (int j = 0; j < u; j++) {
-                    double z = act[zb + j];
-                    hH[hn + hb + j] = z * hH[hp + hb + j] + (1 - z) * act[zb + 2 * u + j];
-                }
-                continue;
-            }
-            for (int j = 0; j < u; j++) {
-                double zz = zx[zb + j] + hrStep[sb + j];
-                double zr = zx[zb + u + j] + hrStep[sb + u + j];
-                double z = ra.apply(zz);
-                double rr = ra.apply(zr);
-                double recH = hrStep[sb + 2 * u + j];
-                double zh = zx[zb + 2 * u + j] + rr * recH;
-                double hh = f.apply(zh);
-                hH[hn + b * u + j] = z * hH[hp + b * u + j] + (1 - z) * hh;
-                pre[zb + j] = zz;
-                pre[zb + u + j] = zr;
-                pre[zb + 2 * u + j] = zh;
-                act[zb + j] = z;
-                act[zb + u + j] = rr;
-                act[zb + 2 * u + j] = hh;
-                hrAll[zb + 2 * u + j] = recH;
             }
         }
     }
@@ -432,67 +296,67 @@ final class RecurrentKernel implements Kernel {
     public void backward(int n) {
         int rows = steps * n;
         dy.get(0, io, 0, n * (spec.returnSequences() ? steps * u : u));
-        Arrays.fill(dh, 0, n * u, 0.0);
-        Arrays.fill(dc, 0, n * u, 0.0);
+        Arrays.fill(m.dh, 0, n * u, 0.0);
+        Arrays.fill(m.dc, 0, n * u, 0.0);
         // Gradients of the returned final states join the last step's.
         if (dhOut != null) {
-            dhOut.get(0, dh, 0, n * u);
+            dhOut.get(0, m.dh, 0, n * u);
         }
         if (dcOut != null) {
-            dcOut.get(0, dc, 0, n * u);
+            dcOut.get(0, m.dc, 0, n * u);
         }
         for (int t = steps - 1; t >= 0; t--) {
             for (int b = 0; b < n; b++) {
                 int src = spec.returnSequences() ? (b * steps + t) * u : t == steps - 1 ? b * u : -1;
                 if (src >= 0) {
                     for (int j = 0; j < u; j++) {
-                        dh[b * u + j] += io[src + j];
+                        m.dh[b * u + j] += io[src + j];
                     }
                 }
             }
             if (stepMask != null) {
-                System.arraycopy(dh, 0, savedDh, 0, n * u);
-                System.arraycopy(dc, 0, savedDc, 0, n * u);
+                System.arraycopy(m.dh, 0, savedDh, 0, n * u);
+                System.arraycopy(m.dc, 0, savedDc, 0, n * u);
             }
-            if (fastGates && cell == Cell.LSTM) {
-                lstmBackwardStep(t, n);
+            if (m.fastGates && cell == Cell.LSTM) {
+                m.lstmBackward(t, n);
             } else {
-                genericBackwardStep(t, n);
+                m.genericBackward(t, n);
             }
             if (stepMask != null) {
                 // A masked step was a copy of the previous state: its gradient passes straight through, no gate sees it.
                 for (int b = 0; b < n; b++) {
                     if (!real(b, t)) {
-                        Arrays.fill(dzxStep, b * g, (b + 1) * g, 0.0);
-                        Arrays.fill(dhrStep, b * g, (b + 1) * g, 0.0);
-                        System.arraycopy(savedDh, b * u, dh, b * u, u);
-                        System.arraycopy(savedDc, b * u, dc, b * u, u);
+                        Arrays.fill(m.dzxStep, b * g, (b + 1) * g, 0.0);
+                        Arrays.fill(m.dhrStep, b * g, (b + 1) * g, 0.0);
+                        System.arraycopy(savedDh, b * u, m.dh, b * u, u);
+                        System.arraycopy(savedDc, b * u, m.dc, b * u, u);
                     }
                 }
             }
-            dZx.put(t * n * g, dzxStep, 0, n * g);
+            dZx.put(t * n * g, m.dzxStep, 0, n * g);
             if (dHr != dZx) {
-                dHr.put(t * n * g, dhrStep, 0, n * g);
+                dHr.put(t * n * g, m.dhrStep, 0, n * g);
             }
             if (t > 0) {
                 Blas.gemm(false, true, n, u, g, 1, dHr.slice(t * n * g, n * g), g, r, g, 0, dhPrev, u);
-                dhPrev.get(0, dzxStep, 0, n * u);
+                dhPrev.get(0, m.dzxStep, 0, n * u);
                 for (int i = 0; i < n * u; i++) {
-                    dh[i] += recMasked ? dzxStep[i] * recMask[i] : dzxStep[i];
+                    m.dh[i] += recMasked ? m.dzxStep[i] * recMask[i] : m.dzxStep[i];
                 }
             }
         }
         if (dh0 != null) {
-            // dL/dh0: what the first step's recurrent product sends back, plus GRU's direct path (already in dh).
+            // dL/dh0: what the first step's recurrent product sends back, plus GRU's direct path (already in m.dh).
             Blas.gemm(false, true, n, u, g, 1, dHr.slice(0, n * g), g, r, g, 0, dhPrev, u);
-            dhPrev.get(0, dzxStep, 0, n * u);
+            dhPrev.get(0, m.dzxStep, 0, n * u);
             for (int i = 0; i < n * u; i++) {
-                dh[i] += recMasked ? dzxStep[i] * recMask[i] : dzxStep[i];
+                m.dh[i] += recMasked ? m.dzxStep[i] * recMask[i] : m.dzxStep[i];
             }
-            dh0.put(0, dh, 0, n * u);
+            dh0.put(0, m.dh, 0, n * u);
         }
         if (dc0 != null) {
-            dc0.put(0, dc, 0, n * u);
+            dc0.put(0, m.dc, 0, n * u);
         }
         Blas.gemm(true, false, u, g, rows, 1, hm, u, dHr, g, 0, dr, g);
         Blas.gemm(true, false, features, g, rows, 1, xt, features, dZx, g, 0, dw, g);
@@ -519,85 +383,6 @@ final class RecurrentKernel implements Kernel {
             }
         }
         dx.put(0, io, 0, n * steps * features);
-    }
-
-    /** One step of BPTT for any cell and activations, element by element. */
-    private void genericBackwardStep(int t, int n) {
-        Activation f = spec.activation();
-        Activation ra = spec.recurrentActivation();
-        int hp = t * n * u;
-        int hn = (t + 1) * n * u;
-        for (int b = 0; b < n; b++) {
-        int zb = (t * n + b) * g;
-        int sb = b * g;
-        for (int j = 0; j < u; j++) {
-            double d = dh[b * u + j];
-            switch (cell) {
-                case SIMPLE -> {
-                    double dz = d * f.derivative(pre[zb + j], act[zb + j]);
-                    dzxStep[sb + j] = dz;
-                    dh[b * u + j] = 0;
-                }
-                case LSTM -> {
-                    double i = act[zb + j];
-                    double fg = act[zb + u + j];
-                    double gg = act[zb + 2 * u + j];
-                    double o = act[zb + 3 * u + j];
-                    double c = cH[hn + b * u + j];
-                    double tc = tcH[hn + b * u + j];
-                    double dcc = dc[b * u + j] + d * o * f.derivative(c, tc);
-                    dzxStep[sb + j] = dcc * gg * ra.derivative(pre[zb + j], i);
-                    dzxStep[sb + u + j] = dcc * cH[hp + b * u + j] * ra.derivative(pre[zb + u + j], fg);
-                    dzxStep[sb + 2 * u + j] = dcc * i * f.derivative(pre[zb + 2 * u + j], gg);
-                    dzxStep[sb + 3 * u + j] = d * tc * ra.derivative(pre[zb + 3 * u + j], o);
-                    dc[b * u + j] = dcc * fg;
-                    dh[b * u + j] = 0;
-                }
-                case GRU -> {
-                    double z = act[zb + j];
-                    double rr = act[zb + u + j];
-                    double hh = act[zb + 2 * u + j];
-                    double hPrev = hH[hp + b * u + j];
-                    double dzh = d * (1 - z) * f.derivative(pre[zb + 2 * u + j], hh);
-                    double dz = d * (hPrev - hh) * ra.derivative(pre[zb + j], z);
-                    double dr = dzh * hrAll[zb + 2 * u + j] * ra.derivative(pre[zb + u + j], rr);
-                    dzxStep[sb + j] = dz;
-                    dzxStep[sb + u + j] = dr;
-                    dzxStep[sb + 2 * u + j] = dzh;
-                    dhrStep[sb + j] = dz;
-                    dhrStep[sb + u + j] = dr;
-                    dhrStep[sb + 2 * u + j] = dzh * rr;
-                    dh[b * u + j] = d * z; // the direct path h_t = z·h_{t-1} + ...
-                }
-            }
-        }
-        }
-    }
-
-    /** The LSTM step of BPTT with tanh/sigmoid derivatives written out (1 − y², y(1 − y)), in vectorisable loops. */
-    private void lstmBackwardStep(int t, int n) {
-        int hp = t * n * u;
-        int hn = (t + 1) * n * u;
-        for (int b = 0; b < n; b++) {
-            int zb = (t * n + b) * g;
-            int sb = b * g;
-            int hb = b * u;
-            for (int j = 0; j < u; j++) {
-                double d = dh[hb + j];
-                double i = act[zb + j];
-                double fg = act[zb + u + j];
-                double gg = act[zb + 2 * u + j];
-                double o = act[zb + 3 * u + j];
-                double tc = tcH[hn + hb + j];
-                double dcc = dc[hb + j] + d * o * (1 - tc * tc);
-                dzxStep[sb + j] = dcc * gg * i * (1 - i);
-                dzxStep[sb + u + j] = dcc * cH[hp + hb + j] * fg * (1 - fg);
-                dzxStep[sb + 2 * u + j] = dcc * i * (1 - gg * gg);
-                dzxStep[sb + 3 * u + j] = d * tc * o * (1 - o);
-                dc[hb + j] = dcc * fg;
-                dh[hb + j] = 0;
-            }
-        }
     }
 
     @Override

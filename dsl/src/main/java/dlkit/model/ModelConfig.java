@@ -1,4 +1,4 @@
-package dlkit.io;
+package dlkit.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,13 +12,10 @@ import dlkit.layers.Layer;
 import dlkit.layers.registry.LayerRegistry;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
-import dlkit.model.Model;
-import dlkit.model.Sequential;
 import dlkit.optim.Optimizer;
 import dlkit.optim.Optimizers;
 import dlkit.tensor.DType;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.NonNull;
@@ -108,7 +105,7 @@ public final class ModelConfig {
             throw new ConfigException(path, "expected a model object with \"layers\"");
         }
         String type = node.path("type").asText("Sequential");
-        checkKeys(node, type.equals("Functional") ? FUNCTIONAL_KEYS : KEYS, path);
+        Json.checkKeys(node, type.equals("Functional") ? FUNCTIONAL_KEYS : KEYS, path);
         if (node.has("format") && !FORMAT.equals(node.get("format").asText())) {
             throw new ConfigException(Json.join(path, "format"), "expected \"" + FORMAT + "\", got " + node.get("format"));
         }
@@ -173,7 +170,7 @@ public final class ModelConfig {
         if (!c.isObject()) {
             throw new ConfigException(cp, "expected an object with \"optimizer\", \"loss\" and \"metrics\"");
         }
-        checkKeys(c, COMPILE_KEYS, cp);
+        Json.checkKeys(c, COMPILE_KEYS, cp);
         if (!c.has("loss")) {
             throw new ConfigException(cp, "missing required key \"loss\"");
         }
@@ -222,22 +219,11 @@ public final class ModelConfig {
         if (!v.isObject() || (v.has("type") && !outs.contains("type"))) {
             return v;
         }
-        checkKeys(v, new java.util.LinkedHashSet<>(outs), path);
+        Json.checkKeys(v, new java.util.LinkedHashSet<>(outs), path);
         JsonNode e = v.get(out);
         if (e == null && required) {
             throw new ConfigException(path, "missing an entry for output \"" + out + "\" (the outputs are " + outs + ")");
         }
         return e;
-    }
-
-    public static void checkKeys(@NonNull JsonNode node, @NonNull Set<String> known, @NonNull String path) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!known.contains(f)) {
-                String hint = Json.suggest(f, known);
-                throw new ConfigException(Json.join(path, f), "unknown key" + (hint != null ? "; did you mean \"" + hint + "\"?" : "")
-                        + " (known keys: " + String.join(", ", known.stream().sorted().toList()) + ")");
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
-package dlkit.model;
+package dlkit.plot;
 
 import dlkit.layers.Layer;
+import dlkit.model.Model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dlkit.io;
+package dlkit.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,7 +9,6 @@ import dlkit.layers.Input;
 import dlkit.layers.Layer;
 import dlkit.layers.SymbolicTensor;
 import dlkit.layers.registry.LayerRegistry;
-import dlkit.model.Model;
 import dlkit.tensor.DType;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.config.Json;
 import dlkit.data.Augmentation;
-import dlkit.io.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -80,7 +79,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (root == null || !root.isObject()) {
             throw new ConfigException(null, "expected a JSON object with \"model\", \"compile\", \"data\" and \"fit\"");
         }
-        ModelConfig.checkKeys(root, KEYS, "");
+        Json.checkKeys(root, KEYS, "");
         for (String required : List.of("model", "compile", "data")) {
             if (!root.has(required)) {
                 throw new ConfigException(null, "missing required section \"" + required + "\"");
@@ -92,7 +91,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (!d.isObject()) {
             throw new ConfigException("data", "expected an object with \"train\" (and optionally \"validation\", \"test\", \"normalize\")");
         }
-        ModelConfig.checkKeys(d, DataConfig.KEYS, "data");
+        Json.checkKeys(d, DataConfig.KEYS, "data");
         if (!d.has("train")) {
             throw new ConfigException("data", "missing required key \"train\"");
         }
@@ -111,7 +110,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (!f.isObject()) {
             throw new ConfigException("fit", "expected an object");
         }
-        ModelConfig.checkKeys(f, FitConfig.KEYS, "fit");
+        Json.checkKeys(f, FitConfig.KEYS, "fit");
         List<JsonNode> callbacks = new java.util.ArrayList<>();
         if (f.has("callbacks")) {
             if (!f.get("callbacks").isArray()) {
@@ -139,7 +138,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
             if (!p.isObject()) {
                 throw new ConfigException("pretrain", "expected an object such as {\"epochs\": 5}");
             }
-            ModelConfig.checkKeys(p, PretrainConfig.KEYS, "pretrain");
+            Json.checkKeys(p, PretrainConfig.KEYS, "pretrain");
             List<String> layers = new java.util.ArrayList<>();
             if (p.has("layers")) {
                 if (!p.get("layers").isArray()) {
@@ -173,7 +172,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (!a.isObject()) {
             throw new ConfigException("data.augment", "expected an object such as {\"horizontal_flip\": true, \"shift\": 0.1}, got " + a);
         }
-        ModelConfig.checkKeys(a, DataConfig.AUGMENT_KEYS, "data.augment");
+        Json.checkKeys(a, DataConfig.AUGMENT_KEYS, "data.augment");
         Augmentation aug = Augmentation.NONE;
         try {
             if (a.has("horizontal_flip")) {

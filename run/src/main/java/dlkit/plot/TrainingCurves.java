@@ -1,11 +1,11 @@
-package dlkit.callbacks;
+package dlkit.plot;
 
 import de.erichseifert.vectorgraphics2d.Document;
 import de.erichseifert.vectorgraphics2d.Processors;
 import de.erichseifert.vectorgraphics2d.VectorGraphics2D;
 import de.erichseifert.vectorgraphics2d.util.PageSize;
 import dlkit.DlkitException;
-import dlkit.io.ModelArchive;
+import dlkit.io.AtomicFile;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -106,7 +106,7 @@ public final class TrainingCurves {
         }
         BufferedImage img = image(history);
         Path png = dir.resolve("training.png");
-        ModelArchive.writeAtomically(png, o -> ImageIO.write(img, "png", o));
+        AtomicFile.write(png, o -> ImageIO.write(img, "png", o));
         List<XYChart> charts = charts(history);
         int cols = Math.max(1, Math.min(3, charts.size()));
         int rows = Math.max(1, (charts.size() + cols - 1) / cols);
@@ -119,7 +119,7 @@ public final class TrainingCurves {
             p.dispose();
         }
         Document doc = Processors.get("svg").getDocument(vg.getCommands(), new PageSize(0, 0, cols * PANEL_WIDTH, rows * PANEL_HEIGHT));
-        ModelArchive.writeAtomically(dir.resolve("training.svg"), doc::writeTo);
+        AtomicFile.write(dir.resolve("training.svg"), doc::writeTo);
         return png;
     }
 

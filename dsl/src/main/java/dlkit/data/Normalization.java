@@ -1,7 +1,6 @@
-package dlkit.run;
+package dlkit.data;
 
 import dlkit.ConfigException;
-import dlkit.data.ArrayDataset;
 import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.NonNull;

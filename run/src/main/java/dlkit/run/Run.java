@@ -7,25 +7,26 @@ import dlkit.DlkitException;
 import dlkit.config.Json;
 import dlkit.data.ArrayDataset;
 import dlkit.data.Augmentation;
-import dlkit.io.ModelArchive;
-import dlkit.io.ModelConfig;
+import dlkit.callbacks.CSVLogger;
+import dlkit.callbacks.CallbackType;
+import dlkit.callbacks.TerminateOnNaN;
+import dlkit.data.Normalization;
+import dlkit.io.AtomicFile;
+import dlkit.model.ModelConfig;
 import dlkit.model.Callback;
 import dlkit.model.FitOptions;
 import dlkit.model.History;
 import dlkit.model.Model;
 import dlkit.model.Pretraining;
+import dlkit.model.TrainingState;
 import dlkit.optim.Adam;
 import dlkit.optim.Optimizer;
 import dlkit.optim.Optimizers;
 import dlkit.loss.Loss;
-import dlkit.config.Json;
-import dlkit.model.TrainingState;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
@@ -221,37 +222,26 @@ public final class Run {
      * a temp file). Stops at the first NaN or infinite loss and reports it as diverged.
      */
     public @NonNull Result train(@NonNull Path out, @NonNull Overrides overrides, @NonNull List<Callback> callbacks) {
-        FitOptions opts = fitOptions(overrides);
-        boolean[] diverged = {false};
-        String[] where = {null};
-        Callback nanGuard = new Callback() {
-            @Override
-            public void onBatchEnd(int batch, Map<String, Double> logs, TrainingState state) {
-                if (!diverged[0] && !Double.isFinite(logs.get("loss"))) {
-                    diverged[0] = true;
-                    where[0] = "epoch " + (state.epoch() + 1) + ", batch " + (batch + 1);
-                    // Interrupt, not stop: no checkpoint or epoch end may record the broken weights.
-                    state.interrupt();
-                }
-            }
-        };
-        List<Callback> all = new ArrayList<>(callbacks);
-        all.add(0, nanGuard);
-        opts = opts.callbacks(all.toArray(new Callback[0]));
-        long t0 = System.nanoTime();
+        TerminateOnNaN nanGuard = new TerminateOnNaN();
+        List<Callback> all = new ArrayList<>();
+        all.add(nanGuard);
+        all.addAll(callbacks);
+        // Last, so it logs what the others add to the epoch's logs (a scheduler's learning_rate).
+        all.add(new CSVLogger(out.resolve("history.csv"), ",", false, "%.6g"));
         boolean[] interrupted = {false};
-        Callback interruptWatch = new Callback() {
+        all.add(new Callback() {
             @Override
             public void onTrainEnd(TrainingState state) {
-                interrupted[0] = state.isInterrupted() && !diverged[0];
+                interrupted[0] = state.isInterrupted();
             }
-        };
-        opts = opts.callbacks(interruptWatch);
-        History h = model.fit(train, opts);
-        if (interrupted[0]) {
-            return new Result(h, Map.of(), h.epochs().size(), (System.nanoTime() - t0) / 1e9, false, null, true);
-        }
+        });
+        long t0 = System.nanoTime();
+        History h = model.fit(train, fitOptions(overrides).callbacks(all.toArray(new Callback[0])));
         double seconds = (System.nanoTime() - t0) / 1e9;
+        boolean diverged = nanGuard.terminatedAt() != null;
+        if (interrupted[0] && !diverged) {
+            return new Result(h, Map.of(), h.epochs().size(), seconds, false, null, true);
+        }
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
         Map<String, Double> trainM = new LinkedHashMap<>();
         Map<String, Double> valM = new LinkedHashMap<>();
@@ -270,31 +260,15 @@ public final class Run {
         if (!valM.isEmpty()) {
             metrics.put("validation", valM);
         }
-        if (test != null && !diverged[0]) {
+        if (test != null && !diverged) {
             metrics.put("test", model.evaluate(test));
         }
-        Result r = new Result(h, metrics, h.epochs().size(), seconds, diverged[0], where[0], false);
-        if (!diverged[0]) {
+        Result r = new Result(h, metrics, h.epochs().size(), seconds, diverged, nanGuard.terminatedAt(), false);
+        if (!diverged) {
             model.save(out.resolve("model.dlk"));
         }
-        writeHistory(out.resolve("history.csv"), h);
         writeMetrics(out.resolve("metrics.json"), r);
         return r;
-    }
-
-    static void writeHistory(Path file, History h) {
-        StringBuilder sb = new StringBuilder("epoch");
-        List<String> keys = h.keys();
-        keys.forEach(k -> sb.append(',').append(k));
-        sb.append('\n');
-        for (int i = 0; i < h.epochs().size(); i++) {
-            sb.append(h.epochs().get(i) + 1);
-            for (String k : keys) {
-                sb.append(',').append(String.format(Locale.ROOT, "%.6g", h.get(k).get(i)));
-            }
-            sb.append('\n');
-        }
-        ModelArchive.writeAtomically(file, o -> o.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     static void writeMetrics(Path file, Result r) {
@@ -304,6 +278,6 @@ public final class Run {
         if (r.diverged()) {
             root.put("diverged", true);
         }
-        ModelArchive.writeAtomically(file, o -> o.write((root.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8)));
+        AtomicFile.writeString(file, root.toPrettyString() + "\n");
     }
 }

@@ -11,7 +11,6 @@ import dlkit.data.NamedDatasets;
 import dlkit.data.Npy;
 import dlkit.data.Playground;
 import dlkit.data.TextWindows;
-import dlkit.io.ModelConfig;
 import dlkit.tensor.Shape;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +53,7 @@ public final class DataSources {
             String hint = Json.suggest(type, TYPES);
             throw new ConfigException(path + ".type", "unknown data source \"" + type + "\"" + (hint != null ? "; did you mean \"" + hint + "\"?" : "; expected one of " + TYPES));
         }
-        ModelConfig.checkKeys(src, keys, path);
+        Json.checkKeys(src, keys, path);
         int limit = -1;
         if (src.has("limit")) {
             long l = RunConfig.integer(src.get("limit"), path + ".limit");

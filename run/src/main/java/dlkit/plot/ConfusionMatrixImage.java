@@ -1,6 +1,6 @@
-package dlkit.callbacks;
+package dlkit.plot;
 
-import dlkit.io.ModelArchive;
+import dlkit.io.AtomicFile;
 import dlkit.metrics.ConfusionMatrix;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -82,6 +82,6 @@ public final class ConfusionMatrixImage {
     /** Writes the heat map as PNG (temp file, then rename). */
     public static void write(@NonNull ConfusionMatrix cm, @NonNull List<String> labels, @NonNull Path png) {
         BufferedImage img = draw(cm, labels);
-        ModelArchive.writeAtomically(png, o -> ImageIO.write(img, "png", o));
+        AtomicFile.write(png, o -> ImageIO.write(img, "png", o));
     }
 }

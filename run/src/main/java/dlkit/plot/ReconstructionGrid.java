@@ -1,7 +1,7 @@
-package dlkit.callbacks;
+package dlkit.plot;
 
 import dlkit.DlkitException;
-import dlkit.io.ModelArchive;
+import dlkit.io.AtomicFile;
 import dlkit.model.Model;
 import dlkit.tensor.Shape;
 import java.awt.Color;
@@ -104,6 +104,6 @@ public final class ReconstructionGrid {
         INDArray x = samples.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, k)).dup();
         INDArray y = model.predict(x);
         BufferedImage img = draw(x, y);
-        ModelArchive.writeAtomically(png, o -> ImageIO.write(img, "png", o));
+        AtomicFile.write(png, o -> ImageIO.write(img, "png", o));
     }
 }

@@ -1,0 +1,73 @@
+package dlkit.model;
+
+import dlkit.DlkitException;
+import dlkit.optim.Optimizer;
+import dlkit.optim.UpdateRule;
+import dlkit.tensor.DType;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The optimizer a model was compiled with and what it carries from step to step: the moments, the step count and the
+ * learning rate (which schedules change). Updates run on heap copies of the flat float32 weights and gradients;
+ * float64 models (gradient checks, inference) are not trained and hold no copies.
+ */
+final class OptimizerState {
+    final Optimizer optimizer;
+    private final UpdateRule rule;
+    private final float @Nullable [] params;
+    private final float @Nullable [] grads;
+    private final float @Nullable [] state;
+    /** The [offset, length] of every trainable weight in the flat arrays, for per-weight clipping. */
+    private final int[][] slotRanges;
+    long iterations;
+    double learningRate;
+
+    OptimizerState(Optimizer optimizer, Weights weights) {
+        this.optimizer = optimizer;
+        this.rule = optimizer.rule();
+        this.learningRate = optimizer.learningRate();
+        boolean trainable = weights.dtype == DType.FLOAT32;
+        this.params = trainable ? new float[weights.count] : null;
+        this.grads = trainable ? new float[weights.count] : null;
+        this.state = trainable ? new float[rule.stateSize(weights.count)] : null;
+        if (trainable) {
+            rule.initState(state, weights.count);
+        }
+        this.slotRanges = weights.slots.stream().filter(s -> s.spec().trainable()).map(s -> new int[] {s.offset(), s.spec().size()})
+                .toArray(int[][]::new);
+        pullWeights(weights);
+    }
+
+    /** Takes the weights as they are now (after an initialisation, a load or a copy). */
+    void pullWeights(Weights weights) {
+        if (params != null) {
+            weights.paramBuf.get(0, params, 0, weights.count);
+        }
+    }
+
+    /** One update from the gradients the backward pass left in {@code weights}: clip, apply the rule, write back. */
+    void step(Weights weights) {
+        int count = weights.count;
+        weights.gradBuf.get(0, grads, 0, count);
+        if (optimizer.clipping().active()) {
+            optimizer.clipping().apply(grads, count, slotRanges);
+        }
+        iterations++;
+        rule.apply(params, grads, state, count, iterations, (float) learningRate);
+        weights.paramBuf.put(0, params, 0, count);
+    }
+
+    /** The moments, laid out as ND4J's updater state views (e.g. Adam's [m | v]); null for a float64 model. */
+    float @Nullable [] moments() {
+        return state;
+    }
+
+    void restore(float[] moments, long iterations) {
+        if (state == null || moments.length != state.length) {
+            throw new DlkitException("optimizer state has " + moments.length + " values but " + optimizer.type()
+                    + " over " + (params == null ? 0 : params.length) + " weights needs " + (state == null ? 0 : state.length));
+        }
+        System.arraycopy(moments, 0, state, 0, moments.length);
+        this.iterations = iterations;
+    }
+}
