@@ -71,7 +71,7 @@ class Float32PathsTest {
         int k = 0;
         for (Model m : List.of(f64, f32)) {
             Plan plan = m.plan(n, true);
-            outs[k++] = LayerTestKit.forward(plan, x, n, true, 4);
+            outs[k++] = ModelTestKit.forward(plan, x, n, true, 4);
             m.loss().compute(plan.output, y, n, 4, plan.outputGrad, plan.fused);
             plan.backward(n);
             grads.add(m.getGradients());

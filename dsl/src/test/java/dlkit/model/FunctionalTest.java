@@ -63,10 +63,10 @@ class FunctionalTest {
                 List.of(1.0, 0.5, 0.25), List.of(List.of(Metric.ACCURACY), List.of(), List.of()));
         m.initialize(5);
         int n = 6;
-        List<INDArray> xs = List.of(LayerTestKit.gaussian(1, n, 4), LayerTestKit.gaussian(2, n, 4));
+        List<INDArray> xs = List.of(ModelTestKit.gaussian(1, n, 4), ModelTestKit.gaussian(2, n, 4));
         INDArray classes = Nd4j.create(new double[] {0, 1, 2, 2, 1, 0}, new long[] {n, 1});
-        List<INDArray> ys = List.of(classes, LayerTestKit.gaussian(3, n, 2), LayerTestKit.gaussian(4, n, 5));
-        LayerTestKit.gradientCheck(m, xs, ys);
+        List<INDArray> ys = List.of(classes, ModelTestKit.gaussian(3, n, 2), ModelTestKit.gaussian(4, n, 5));
+        ModelTestKit.gradientCheck(m, xs, ys);
     }
 
     /** The same layers wired functionally and as a Sequential stack compute and train identically. */
@@ -77,7 +77,7 @@ class FunctionalTest {
         Dense d2 = Dense.of(3).activation(Activation.SOFTMAX).named("d2");
         Model graph = Model.of(x, d2.apply(Flatten.of().named("f").apply(d1.apply(x))));
         Model seq = Sequential.of(x, d1, Flatten.of().named("f"), d2);
-        ArrayDataset data = ArrayDataset.of(LayerTestKit.gaussian(9, 64, 6).castTo(DataType.FLOAT),
+        ArrayDataset data = ArrayDataset.of(ModelTestKit.gaussian(9, 64, 6).castTo(DataType.FLOAT),
                 Nd4j.create(new SplittableRandom(3).ints(64, 0, 3).asDoubleStream().toArray(), new long[] {64, 1}));
         History[] h = new History[2];
         Model[] models = {graph, seq};
@@ -125,7 +125,7 @@ class FunctionalTest {
         Model m = Model.of(List.of(x), List.of(cls, val));
         m.compile(Adam.of(0.02), List.of(Loss.SPARSE_CATEGORICAL_CROSSENTROPY, Loss.MEAN_SQUARED_ERROR), List.of(1.0, 0.5),
                 List.of(List.of(Metric.ACCURACY), List.of(Metric.MAE)));
-        INDArray xs = LayerTestKit.gaussian(5, 256, 4);
+        INDArray xs = ModelTestKit.gaussian(5, 256, 4);
         double[] label = new double[256];
         double[] target = new double[256];
         for (int i = 0; i < 256; i++) {
@@ -190,7 +190,7 @@ class FunctionalTest {
         java.nio.file.Path file = dir.resolve("siamese.dlk");
         m.save(file);
         Model loaded = Model.load(file);
-        List<INDArray> xs = List.of(LayerTestKit.gaussian(1, 5, 4).castTo(DataType.FLOAT), LayerTestKit.gaussian(2, 5, 4).castTo(DataType.FLOAT));
+        List<INDArray> xs = List.of(ModelTestKit.gaussian(1, 5, 4).castTo(DataType.FLOAT), ModelTestKit.gaussian(2, 5, 4).castTo(DataType.FLOAT));
         List<INDArray> p1 = m.predict(xs);
         List<INDArray> p2 = loaded.predict(xs);
         assertEquals(p1.get(0), p2.get(0));
@@ -251,7 +251,7 @@ class FunctionalTest {
         Plan reusing = m.plan(n, false);
         assertTrue(reusing.activationElements * 3 < keepAll.activationElements,
                 reusing.activationElements + " vs " + keepAll.activationElements);
-        double[] xs = LayerTestKit.gaussian(6, n, 6).data().asDouble();
+        double[] xs = ModelTestKit.gaussian(6, n, 6).data().asDouble();
         for (Plan p : new Plan[] {keepAll, reusing}) {
             p.input.put(0, xs, 0, xs.length);
             p.forward(n, false, 0);

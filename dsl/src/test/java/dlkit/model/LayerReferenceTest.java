@@ -57,7 +57,7 @@ class LayerReferenceTest {
         for (boolean withInputGrad : new boolean[] {false, true}) {
             m.setWeights(weights);
             Plan plan = m.plan(n, true, withInputGrad);
-            double[] out = LayerTestKit.forward(plan, x, n, training, m.outputShape().size());
+            double[] out = ModelTestKit.forward(plan, x, n, training, m.outputShape().size());
             assertClose(doubles(c.get("output")), out, name + " output");
             int width = m.outputShape().last();
             double loss = m.loss().compute(plan.output, y, y.length / width, width, plan.outputGrad, plan.fused);

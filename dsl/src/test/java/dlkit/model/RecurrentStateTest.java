@@ -46,9 +46,9 @@ class RecurrentStateTest {
         m.compile(Sgd.of(), List.of(Loss.MEAN_SQUARED_ERROR, Loss.MEAN_SQUARED_ERROR), List.of(1.0, 0.5), List.of(List.of(), List.of()));
         m.initialize(3);
         int n = 4;
-        List<INDArray> xs = List.of(LayerTestKit.gaussian(1, n, 5, 3), LayerTestKit.gaussian(2, n, 4));
-        List<INDArray> ys = List.of(LayerTestKit.gaussian(3, n, 2), LayerTestKit.gaussian(4, n, 4));
-        LayerTestKit.gradientCheck(m, xs, ys);
+        List<INDArray> xs = List.of(ModelTestKit.gaussian(1, n, 5, 3), ModelTestKit.gaussian(2, n, 4));
+        List<INDArray> ys = List.of(ModelTestKit.gaussian(3, n, 2), ModelTestKit.gaussian(4, n, 4));
+        ModelTestKit.gradientCheck(m, xs, ys);
     }
 
     /** A sequence in two halves, the first half's final states starting the second, equals the whole sequence. */
@@ -76,7 +76,7 @@ class RecurrentStateTest {
             ins.addAll(stateIns);
             Model step = Model.of(ins, rnn.applyAll(args)).withDType(DType.FLOAT64);
             step.setWeightsFrom(full);
-            INDArray seq = LayerTestKit.gaussian(5, 2, 6, 2);
+            INDArray seq = ModelTestKit.gaussian(5, 2, 6, 2);
             INDArray first = seq.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 3), NDArrayIndex.all()).dup();
             INDArray second = seq.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 6), NDArrayIndex.all()).dup();
             List<INDArray> zeros = new java.util.ArrayList<>(List.of(first));
