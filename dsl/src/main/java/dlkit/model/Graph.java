@@ -269,6 +269,17 @@ record Graph(List<Layer> layers, List<Node> nodes, List<Shape> tensorShapes, int
         return layers.get(n.layer()).name() + (n.use() > 0 ? ":" + n.use() : "") + (k > 0 ? "#" + k : "");
     }
 
+    /** The inputs of each call of layer {@code layer}, by tensor name, in the order the calls run. */
+    List<List<String>> callInputs(int layer) {
+        List<List<String>> calls = new ArrayList<>();
+        for (Node n : nodes) {
+            if (n.layer() == layer) {
+                calls.add(Arrays.stream(n.in()).mapToObj(this::tensorName).toList());
+            }
+        }
+        return calls;
+    }
+
     /** How many calls each layer has. */
     int[] callCounts() {
         int[] c = new int[layers.size()];

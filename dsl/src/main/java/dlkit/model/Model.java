@@ -15,7 +15,6 @@ import dlkit.tensor.DType;
 import dlkit.tensor.Native;
 import dlkit.tensor.Shape;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -204,13 +203,8 @@ public class Model {
 
     /** The layer named {@code name}. */
     public @NonNull Layer getLayer(@NonNull String name) {
-        for (Layer l : layers) {
-            if (l.name().equals(name)) {
-                return l;
-            }
-        }
-        throw new DlkitException("model '" + this.name + "' has no layer named \"" + name + "\"; its layers are "
-                + layers.stream().map(Layer::name).toList());
+        return layers.stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow(() -> new DlkitException("model '" + this.name
+                + "' has no layer named \"" + name + "\"; its layers are " + layers.stream().map(Layer::name).toList()));
     }
 
     /**
@@ -218,13 +212,7 @@ public class Model {
      * {@code dense:1} for a shared layer's second call): one list per call, in the order the calls run.
      */
     public @NonNull List<List<String>> callInputs(int layer) {
-        List<List<String>> calls = new ArrayList<>();
-        for (Graph.Node n : graph.nodes()) {
-            if (n.layer() == layer) {
-                calls.add(Arrays.stream(n.in()).mapToObj(graph::tensorName).toList());
-            }
-        }
-        return calls;
+        return graph.callInputs(layer);
     }
 
     /** Samples as a dataset holds them: the only input's shape, or all inputs flattened and packed one after another. */

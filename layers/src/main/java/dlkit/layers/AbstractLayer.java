@@ -10,12 +10,12 @@ import org.jspecify.annotations.Nullable;
  * the one way fluent setters are written: {@code return change(b -> b.units = units);}. Two layers are equal when
  * they have the same type and config.
  */
-public abstract class AbstractLayer<C extends Record & LayerConfig<B>, B extends ConfigBuilder<C>, L extends Layer>
+public abstract class AbstractLayer<C extends Record & LayerConfig, B extends ConfigBuilder<C>, L extends Layer>
         implements Layer {
-    private final LayerType<C, L> type;
+    private final LayerType<C, B, L> type;
     private final C config;
 
-    protected AbstractLayer(@NonNull LayerType<C, L> type, @NonNull C config) {
+    protected AbstractLayer(@NonNull LayerType<C, B, L> type, @NonNull C config) {
         this.type = Objects.requireNonNull(type, "type");
         this.config = Objects.requireNonNull(config, "config");
     }
@@ -42,7 +42,8 @@ public abstract class AbstractLayer<C extends Record & LayerConfig<B>, B extends
 
     /** This layer with its config changed by {@code edit} (the record's checks run again). */
     protected final @NonNull L change(@NonNull Consumer<B> edit) {
-        B b = config.toBuilder();
+        B b = type.builder().get();
+        b.copyFrom(config);
         edit.accept(b);
         return type.create(b.build());
     }

@@ -7,9 +7,9 @@ import org.jspecify.annotations.NonNull;
  * A layer that maps each element on its own (an activation, dropout, noise, an activity penalty): the output has
  * the input's shape, and a sequence keeps its time-step mask.
  */
-public abstract class ElementwiseLayer<C extends Record & LayerConfig<B>, B extends ConfigBuilder<C>, L extends Layer>
+public abstract class ElementwiseLayer<C extends Record & LayerConfig, B extends ConfigBuilder<C>, L extends Layer>
         extends AbstractLayer<C, B, L> {
-    protected ElementwiseLayer(@NonNull LayerType<C, L> type, @NonNull C config) {
+    protected ElementwiseLayer(@NonNull LayerType<C, B, L> type, @NonNull C config) {
         super(type, config);
     }
 

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /** The model's input: declares the shape of one sample (without the batch axis), like {@code keras.Input(shape=...)}. */
 public final class Input extends AbstractLayer<Input.Config, Input.Builder, Input> implements SymbolicTensor {
-    public record Config(@Nullable String name, @NonNull List<Integer> shape) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, @NonNull List<Integer> shape) implements LayerConfig {
         public Config {
             if (shape == null || shape.isEmpty()) {
                 throw new IllegalArgumentException("shape: expected a non-empty list of positive integers");
@@ -21,26 +21,17 @@ public final class Input extends AbstractLayer<Input.Config, Input.Builder, Inpu
             }
             shape = List.copyOf(shape);
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.shape = shape;
-            return b;
-        }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
-        public List<Integer> shape = List.of(1);
-
-        @Override
-        public Config build() {
-            return new Config(name, shape);
+        public Builder() {
+            super(Config.class);
         }
+
+        public List<Integer> shape = List.of(1);
     }
 
-    public static final LayerType<Config, Input> TYPE = new LayerType<>("Input", Config.class, new Builder().build(), Set.of("shape"), Input::new);
+    public static final LayerType<Config, Builder, Input> TYPE = new LayerType<>("Input", Builder::new, Set.of("shape"), Input::new);
 
     public Input(@NonNull Config config) {
         super(TYPE, config);

@@ -2,16 +2,27 @@ package dlkit.layers;
 
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.NonNull;
 
 /**
- * A layer type as files name it ({@code "Dense"}): its config record, the config a file's keys are laid over (Keras'
- * defaults), the keys that have no default, and the constructor. Each layer declares its own; the registry lists them.
+ * A layer type as files name it ({@code "Dense"}): a builder with Keras' defaults for its config record (the config a
+ * file's keys are laid over), the keys that have no default, and the constructor. Each layer declares its own; the
+ * registry lists them.
  */
-public record LayerType<C extends Record & LayerConfig<?>, L extends Layer>(@NonNull String name, @NonNull Class<C> configClass,
-                                                                            @NonNull C defaults, @NonNull Set<String> required,
-                                                                            @NonNull Function<C, L> factory) {
+public record LayerType<C extends Record & LayerConfig, B extends ConfigBuilder<C>, L extends Layer>(
+        @NonNull String name, @NonNull Supplier<B> builder, @NonNull Set<String> required, @NonNull Function<C, L> factory) {
     public @NonNull L create(@NonNull C config) {
         return factory.apply(config);
+    }
+
+    /** The config's record type. */
+    public @NonNull Class<C> configClass() {
+        return builder.get().configClass();
+    }
+
+    /** Keras' defaults (placeholders for the required keys). */
+    public @NonNull C defaults() {
+        return builder.get().build();
     }
 }

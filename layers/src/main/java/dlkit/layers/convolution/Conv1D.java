@@ -36,7 +36,7 @@ public final class Conv1D extends Convolution<Conv1D.Config, Conv1D.Builder, Con
             @NonNull Initializer kernelInitializer,
             @NonNull Initializer biasInitializer,
             @Nullable Regularizer kernelRegularizer,
-            @Nullable Regularizer biasRegularizer) implements Options, LayerConfig<Builder> {
+            @Nullable Regularizer biasRegularizer) implements Options, LayerConfig {
         public Config {
             kernelSize = Sizes.single("kernel_size", kernelSize);
             strides = Sizes.single("strides", strides);
@@ -49,29 +49,15 @@ public final class Conv1D extends Convolution<Conv1D.Config, Conv1D.Builder, Con
             return new Conv2D.Config(name, filters, List.of(1, kernelSize.get(0)), List.of(1, strides.get(0)), padding, dataFormat,
                     List.of(1, dilationRate.get(0)), activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, 1);
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.copy(this);
-            return b;
-        }
     }
 
     public static final class Builder extends Convolution.Builder<Config> {
         public Builder() {
-            super(List.of(1));
-        }
-
-        @Override
-        public Config build() {
-            return new Config(name, filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer,
-                    biasInitializer, kernelRegularizer, biasRegularizer);
+            super(Config.class, List.of(1));
         }
     }
 
-    public static final LayerType<Config, Conv1D> TYPE = new LayerType<>("Conv1D", Config.class, new Builder().build(),
-            Set.of("filters", "kernel_size"), Conv1D::new);
+    public static final LayerType<Config, Builder, Conv1D> TYPE = new LayerType<>("Conv1D", Builder::new, Set.of("filters", "kernel_size"), Conv1D::new);
 
     public Conv1D(@NonNull Config config) {
         super(TYPE, config);
@@ -110,7 +96,7 @@ public final class Conv1D extends Convolution<Conv1D.Config, Conv1D.Builder, Con
     }
 
     @Override
-    int[] kernelShape(Shape input) {
+    protected int[] kernelShape(Shape input) {
         return new int[] {config().kernelSize().get(0), input.dim(1), config().filters()};
     }
 

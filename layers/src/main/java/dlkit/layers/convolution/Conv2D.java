@@ -40,7 +40,7 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
             @NonNull Initializer biasInitializer,
             @Nullable Regularizer kernelRegularizer,
             @Nullable Regularizer biasRegularizer,
-            int groups) implements Options, LayerConfig<Builder> {
+            int groups) implements Options, LayerConfig {
         public Config {
             kernelSize = Sizes.pair("kernel_size", kernelSize);
             strides = Sizes.pair("strides", strides);
@@ -50,32 +50,17 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
                 throw new IllegalArgumentException("groups: expected a positive divisor of filters (" + filters + "), got " + groups);
             }
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.copy(this);
-            b.groups = groups;
-            return b;
-        }
     }
 
     public static final class Builder extends Convolution.Builder<Config> {
         public int groups = 1;
 
         public Builder() {
-            super(List.of(1, 1));
-        }
-
-        @Override
-        public Config build() {
-            return new Config(name, filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer,
-                    biasInitializer, kernelRegularizer, biasRegularizer, groups);
+            super(Config.class, List.of(1, 1));
         }
     }
 
-    public static final LayerType<Config, Conv2D> TYPE = new LayerType<>("Conv2D", Config.class, new Builder().build(),
-            Set.of("filters", "kernel_size"), Conv2D::new);
+    public static final LayerType<Config, Builder, Conv2D> TYPE = new LayerType<>("Conv2D", Builder::new, Set.of("filters", "kernel_size"), Conv2D::new);
 
     public Conv2D(@NonNull Config config) {
         super(TYPE, config);
@@ -124,7 +109,7 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
     }
 
     @Override
-    int[] kernelShape(Shape input) {
+    protected int[] kernelShape(Shape input) {
         List<Integer> k = config().kernelSize();
         return new int[] {k.get(0), k.get(1), input.dim(2) / config().groups(), config().filters()};
     }

@@ -36,7 +36,7 @@ public final class Conv2DTranspose extends Convolution<Conv2DTranspose.Config, C
             @NonNull Initializer kernelInitializer,
             @NonNull Initializer biasInitializer,
             @Nullable Regularizer kernelRegularizer,
-            @Nullable Regularizer biasRegularizer) implements Options, LayerConfig<Builder> {
+            @Nullable Regularizer biasRegularizer) implements Options, LayerConfig {
         public Config {
             if (outputPadding != null) {
                 throw new IllegalArgumentException("output_padding: only null (Keras' default, output size from padding and strides) is supported, got "
@@ -53,29 +53,18 @@ public final class Conv2DTranspose extends Convolution<Conv2DTranspose.Config, C
                 }
             }
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.copy(this);
-            return b;
-        }
     }
 
     public static final class Builder extends Convolution.Builder<Config> {
-        public Builder() {
-            super(List.of(1, 1));
-        }
+        /** Keras' null: the output size follows from padding and strides (the only form supported). */
+        public @Nullable List<Integer> outputPadding;
 
-        @Override
-        public Config build() {
-            return new Config(name, filters, kernelSize, strides, padding, null, dataFormat, dilationRate, activation, useBias, kernelInitializer,
-                    biasInitializer, kernelRegularizer, biasRegularizer);
+        public Builder() {
+            super(Config.class, List.of(1, 1));
         }
     }
 
-    public static final LayerType<Config, Conv2DTranspose> TYPE = new LayerType<>("Conv2DTranspose", Config.class, new Builder().build(),
-            Set.of("filters", "kernel_size"), Conv2DTranspose::new);
+    public static final LayerType<Config, Builder, Conv2DTranspose> TYPE = new LayerType<>("Conv2DTranspose", Builder::new, Set.of("filters", "kernel_size"), Conv2DTranspose::new);
 
     public Conv2DTranspose(@NonNull Config config) {
         super(TYPE, config);
@@ -105,7 +94,7 @@ public final class Conv2DTranspose extends Convolution<Conv2DTranspose.Config, C
     }
 
     @Override
-    int[] kernelShape(Shape input) {
+    protected int[] kernelShape(Shape input) {
         List<Integer> k = config().kernelSize();
         return new int[] {k.get(0), k.get(1), config().filters(), input.dim(2)};
     }

@@ -39,7 +39,7 @@ public final class DepthwiseConv2D extends AbstractLayer<DepthwiseConv2D.Config,
             @NonNull Initializer depthwiseInitializer,
             @NonNull Initializer biasInitializer,
             @Nullable Regularizer depthwiseRegularizer,
-            @Nullable Regularizer biasRegularizer) implements LayerConfig<Builder> {
+            @Nullable Regularizer biasRegularizer) implements LayerConfig {
         public Config {
             if (depthMultiplier < 1) {
                 throw new IllegalArgumentException("depth_multiplier: expected a positive integer, got " + depthMultiplier);
@@ -49,29 +49,14 @@ public final class DepthwiseConv2D extends AbstractLayer<DepthwiseConv2D.Config,
             dilationRate = Sizes.pair("dilation_rate", dilationRate);
             Convolution.check(1, strides, dilationRate, padding, dataFormat, activation, depthwiseInitializer, biasInitializer);
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.kernelSize = kernelSize;
-            b.strides = strides;
-            b.padding = padding;
-            b.depthMultiplier = depthMultiplier;
-            b.dataFormat = dataFormat;
-            b.dilationRate = dilationRate;
-            b.activation = activation;
-            b.useBias = useBias;
-            b.depthwiseInitializer = depthwiseInitializer;
-            b.biasInitializer = biasInitializer;
-            b.depthwiseRegularizer = depthwiseRegularizer;
-            b.biasRegularizer = biasRegularizer;
-            return b;
-        }
     }
 
     /** Keras defaults: stride 1, valid padding, multiplier 1, no dilation, linear activation, bias, Glorot-uniform kernel. */
     public static final class Builder extends ConfigBuilder<Config> {
+        public Builder() {
+            super(Config.class);
+        }
+
         public List<Integer> kernelSize = List.of(1, 1);
         public List<Integer> strides = List.of(1, 1);
         public Padding padding = Padding.VALID;
@@ -84,16 +69,9 @@ public final class DepthwiseConv2D extends AbstractLayer<DepthwiseConv2D.Config,
         public Initializer biasInitializer = Initializer.ZEROS;
         public @Nullable Regularizer depthwiseRegularizer;
         public @Nullable Regularizer biasRegularizer;
-
-        @Override
-        public Config build() {
-            return new Config(name, kernelSize, strides, padding, depthMultiplier, dataFormat, dilationRate, activation, useBias,
-                    depthwiseInitializer, biasInitializer, depthwiseRegularizer, biasRegularizer);
-        }
     }
 
-    public static final LayerType<Config, DepthwiseConv2D> TYPE = new LayerType<>("DepthwiseConv2D", Config.class, new Builder().build(),
-            Set.of("kernel_size"), DepthwiseConv2D::new);
+    public static final LayerType<Config, Builder, DepthwiseConv2D> TYPE = new LayerType<>("DepthwiseConv2D", Builder::new, Set.of("kernel_size"), DepthwiseConv2D::new);
 
     public DepthwiseConv2D(@NonNull Config config) {
         super(TYPE, config);

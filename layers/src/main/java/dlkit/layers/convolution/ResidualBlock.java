@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, ResidualBlock.Builder, ResidualBlock> {
     public record Config(@Nullable String name, int filters, int kernelSize, int strides, int convolutions, boolean batchNormalization,
-                         double momentum) implements LayerConfig<Builder> {
+                         double momentum) implements LayerConfig {
         public Config {
             if (filters <= 0) {
                 throw new IllegalArgumentException("filters: expected a positive integer, got " + filters);
@@ -51,19 +51,6 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
                 throw new IllegalArgumentException("momentum: expected a number in [0, 1), got " + momentum);
             }
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.filters = filters;
-            b.kernelSize = kernelSize;
-            b.strides = strides;
-            b.convolutions = convolutions;
-            b.batchNormalization = batchNormalization;
-            b.momentum = momentum;
-            return b;
-        }
     }
 
     /** A basic block: two 3×3 convolutions with BatchNormalization (Keras' momentum 0.99), stride 1. */
@@ -75,14 +62,12 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
         public boolean batchNormalization = true;
         public double momentum = 0.99;
 
-        @Override
-        public Config build() {
-            return new Config(name, filters, kernelSize, strides, convolutions, batchNormalization, momentum);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, ResidualBlock> TYPE = new LayerType<>("ResidualBlock", Config.class, new Builder().build(),
-            Set.of("filters"), ResidualBlock::new);
+    public static final LayerType<Config, Builder, ResidualBlock> TYPE = new LayerType<>("ResidualBlock", Builder::new, Set.of("filters"), ResidualBlock::new);
 
     public ResidualBlock(@NonNull Config config) {
         super(TYPE, config);

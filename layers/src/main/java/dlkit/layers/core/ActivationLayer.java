@@ -14,33 +14,23 @@ import org.jspecify.annotations.Nullable;
 
 /** Applies an activation function on its own; JSON type {@code "Activation"} as in Keras. */
 public final class ActivationLayer extends ElementwiseLayer<ActivationLayer.Config, ActivationLayer.Builder, ActivationLayer> {
-    public record Config(@Nullable String name, @NonNull Activation activation) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, @NonNull Activation activation) implements LayerConfig {
         public Config {
             if (activation == null) {
                 throw new IllegalArgumentException("activation: expected an activation name such as \"relu\"");
             }
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.activation = activation;
-            return b;
         }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
         public Activation activation = Activation.LINEAR;
 
-        @Override
-        public Config build() {
-            return new Config(name, activation);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, ActivationLayer> TYPE = new LayerType<>("Activation", Config.class, new Builder().build(),
-            Set.of("activation"), ActivationLayer::new);
+    public static final LayerType<Config, Builder, ActivationLayer> TYPE = new LayerType<>("Activation", Builder::new, Set.of("activation"), ActivationLayer::new);
 
     public ActivationLayer(@NonNull Config config) {
         super(TYPE, config);

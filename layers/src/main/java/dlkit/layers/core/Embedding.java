@@ -33,24 +33,12 @@ public final class Embedding extends AbstractLayer<Embedding.Config, Embedding.B
             int outputDim,
             @NonNull Initializer embeddingsInitializer,
             @Nullable Regularizer embeddingsRegularizer,
-            boolean maskZero) implements LayerConfig<Builder> {
+            boolean maskZero) implements LayerConfig {
         public Config {
             if (inputDim <= 0 || outputDim <= 0) {
                 throw new IllegalArgumentException("input_dim and output_dim: expected positive integers, got " + inputDim + " and " + outputDim);
             }
             Objects.requireNonNull(embeddingsInitializer, "embeddings_initializer");
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.inputDim = inputDim;
-            b.outputDim = outputDim;
-            b.embeddingsInitializer = embeddingsInitializer;
-            b.embeddingsRegularizer = embeddingsRegularizer;
-            b.maskZero = maskZero;
-            return b;
         }
     }
 
@@ -62,14 +50,12 @@ public final class Embedding extends AbstractLayer<Embedding.Config, Embedding.B
         public @Nullable Regularizer embeddingsRegularizer;
         public boolean maskZero;
 
-        @Override
-        public Config build() {
-            return new Config(name, inputDim, outputDim, embeddingsInitializer, embeddingsRegularizer, maskZero);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, Embedding> TYPE = new LayerType<>("Embedding", Config.class, new Builder().build(),
-            Set.of("input_dim", "output_dim"), Embedding::new);
+    public static final LayerType<Config, Builder, Embedding> TYPE = new LayerType<>("Embedding", Builder::new, Set.of("input_dim", "output_dim"), Embedding::new);
 
     public Embedding(@NonNull Config config) {
         super(TYPE, config);

@@ -20,19 +20,11 @@ import org.jspecify.annotations.Nullable;
  * sequences gives the same results as the sequences on their own.
  */
 public final class Masking extends AbstractLayer<Masking.Config, Masking.Builder, Masking> {
-    public record Config(@Nullable String name, double maskValue) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, double maskValue) implements LayerConfig {
         public Config {
             if (!Double.isFinite(maskValue)) {
                 throw new IllegalArgumentException("mask_value: expected a finite number, got " + maskValue);
             }
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.maskValue = maskValue;
-            return b;
         }
     }
 
@@ -40,13 +32,12 @@ public final class Masking extends AbstractLayer<Masking.Config, Masking.Builder
     public static final class Builder extends ConfigBuilder<Config> {
         public double maskValue;
 
-        @Override
-        public Config build() {
-            return new Config(name, maskValue);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, Masking> TYPE = new LayerType<>("Masking", Config.class, new Builder().build(), Set.of(), Masking::new);
+    public static final LayerType<Config, Builder, Masking> TYPE = new LayerType<>("Masking", Builder::new, Set.of(), Masking::new);
 
     public Masking(@NonNull Config config) {
         super(TYPE, config);

@@ -7,7 +7,7 @@ import org.jspecify.annotations.NonNull;
 
 /** Sums its inputs element by element (Keras' Add): the residual connection of a ResNet. Inputs must share one shape. */
 public final class Add extends ElementwiseMerge<Add> {
-    public static final LayerType<NameConfig, Add> TYPE = new LayerType<>("Add", NameConfig.class, new NameConfig(null), Set.of(), Add::new);
+    public static final LayerType<NameConfig, NameConfig.Builder, Add> TYPE = new LayerType<>("Add", NameConfig.Builder::new, Set.of(), Add::new);
 
     public Add(@NonNull NameConfig config) {
         super(TYPE, config, Op.ADD);

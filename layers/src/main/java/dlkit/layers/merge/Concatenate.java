@@ -20,26 +20,18 @@ import org.jspecify.annotations.Nullable;
  * the last (channels, features) and 1 the first per-sample axis. The other axes must agree.
  */
 public final class Concatenate extends AbstractLayer<Concatenate.Config, Concatenate.Builder, Concatenate> {
-    public record Config(@Nullable String name, int axis) implements LayerConfig<Builder> {
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.axis = axis;
-            return b;
-        }
+    public record Config(@Nullable String name, int axis) implements LayerConfig {
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
         public int axis = -1;
 
-        @Override
-        public Config build() {
-            return new Config(name, axis);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, Concatenate> TYPE = new LayerType<>("Concatenate", Config.class, new Builder().build(), Set.of(),
+    public static final LayerType<Config, Builder, Concatenate> TYPE = new LayerType<>("Concatenate", Builder::new, Set.of(),
             Concatenate::new);
 
     public Concatenate(@NonNull Config config) {

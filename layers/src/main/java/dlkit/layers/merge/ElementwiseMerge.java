@@ -23,7 +23,7 @@ public abstract sealed class ElementwiseMerge<L extends Layer> extends AbstractL
 
     private final Op op;
 
-    ElementwiseMerge(LayerType<NameConfig, L> type, NameConfig config, Op op) {
+    ElementwiseMerge(LayerType<NameConfig, NameConfig.Builder, L> type, NameConfig config, Op op) {
         super(type, config);
         this.op = op;
     }

@@ -7,7 +7,7 @@ import org.jspecify.annotations.NonNull;
 
 /** The element-wise product of its inputs (Keras' Multiply), e.g. for gating. Inputs must share one shape. */
 public final class Multiply extends ElementwiseMerge<Multiply> {
-    public static final LayerType<NameConfig, Multiply> TYPE = new LayerType<>("Multiply", NameConfig.class, new NameConfig(null), Set.of(), Multiply::new);
+    public static final LayerType<NameConfig, NameConfig.Builder, Multiply> TYPE = new LayerType<>("Multiply", NameConfig.Builder::new, Set.of(), Multiply::new);
 
     public Multiply(@NonNull NameConfig config) {
         super(TYPE, config, Op.MULTIPLY);

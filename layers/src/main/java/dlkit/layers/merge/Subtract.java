@@ -7,7 +7,7 @@ import org.jspecify.annotations.NonNull;
 
 /** The first input minus the second (Keras' Subtract). Inputs must share one shape. */
 public final class Subtract extends ElementwiseMerge<Subtract> {
-    public static final LayerType<NameConfig, Subtract> TYPE = new LayerType<>("Subtract", NameConfig.class, new NameConfig(null), Set.of(), Subtract::new);
+    public static final LayerType<NameConfig, NameConfig.Builder, Subtract> TYPE = new LayerType<>("Subtract", NameConfig.Builder::new, Set.of(), Subtract::new);
 
     public Subtract(@NonNull NameConfig config) {
         super(TYPE, config, Op.SUBTRACT);

@@ -39,7 +39,7 @@ public final class BatchNormalization extends AbstractLayer<BatchNormalization.C
             @NonNull Initializer movingMeanInitializer,
             @NonNull Initializer movingVarianceInitializer,
             @Nullable Regularizer betaRegularizer,
-            @Nullable Regularizer gammaRegularizer) implements LayerConfig<Builder> {
+            @Nullable Regularizer gammaRegularizer) implements LayerConfig {
         public Config {
             if (!(momentum >= 0 && momentum <= 1)) {
                 throw new IllegalArgumentException("momentum: expected a number in [0, 1], got " + momentum);
@@ -51,24 +51,6 @@ public final class BatchNormalization extends AbstractLayer<BatchNormalization.C
             Objects.requireNonNull(gammaInitializer, "gamma_initializer");
             Objects.requireNonNull(movingMeanInitializer, "moving_mean_initializer");
             Objects.requireNonNull(movingVarianceInitializer, "moving_variance_initializer");
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.axis = axis;
-            b.momentum = momentum;
-            b.epsilon = epsilon;
-            b.center = center;
-            b.scale = scale;
-            b.betaInitializer = betaInitializer;
-            b.gammaInitializer = gammaInitializer;
-            b.movingMeanInitializer = movingMeanInitializer;
-            b.movingVarianceInitializer = movingVarianceInitializer;
-            b.betaRegularizer = betaRegularizer;
-            b.gammaRegularizer = gammaRegularizer;
-            return b;
         }
     }
 
@@ -86,15 +68,12 @@ public final class BatchNormalization extends AbstractLayer<BatchNormalization.C
         public @Nullable Regularizer betaRegularizer;
         public @Nullable Regularizer gammaRegularizer;
 
-        @Override
-        public Config build() {
-            return new Config(name, axis, momentum, epsilon, center, scale, betaInitializer, gammaInitializer, movingMeanInitializer,
-                    movingVarianceInitializer, betaRegularizer, gammaRegularizer);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, BatchNormalization> TYPE = new LayerType<>("BatchNormalization", Config.class, new Builder().build(),
-            Set.of(), BatchNormalization::new);
+    public static final LayerType<Config, Builder, BatchNormalization> TYPE = new LayerType<>("BatchNormalization", Builder::new, Set.of(), BatchNormalization::new);
 
     public BatchNormalization(@NonNull Config config) {
         super(TYPE, config);

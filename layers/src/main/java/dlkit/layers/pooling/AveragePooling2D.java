@@ -9,8 +9,7 @@ import org.jspecify.annotations.NonNull;
  * only the real pixels, as Keras does.
  */
 public final class AveragePooling2D extends Pooling2D<AveragePooling2D> {
-    public static final LayerType<Config, AveragePooling2D> TYPE = new LayerType<>("AveragePooling2D", Config.class, new Builder().build(),
-            Set.of(), AveragePooling2D::new);
+    public static final LayerType<Config, Builder, AveragePooling2D> TYPE = new LayerType<>("AveragePooling2D", Builder::new, Set.of(), AveragePooling2D::new);
 
     public AveragePooling2D(@NonNull Config config) {
         super(TYPE, config, false);

@@ -6,8 +6,7 @@ import org.jspecify.annotations.NonNull;
 
 /** Global average pooling: each channel of an image [height, width, channels] reduced to one value (see {@link GlobalPooling}). */
 public final class GlobalAveragePooling2D extends GlobalPooling<GlobalAveragePooling2D> {
-    public static final LayerType<Config, GlobalAveragePooling2D> TYPE = new LayerType<>("GlobalAveragePooling2D", Config.class,
-            new Builder().build(), Set.of(), GlobalAveragePooling2D::new);
+    public static final LayerType<Config, Builder, GlobalAveragePooling2D> TYPE = new LayerType<>("GlobalAveragePooling2D", Builder::new, Set.of(), GlobalAveragePooling2D::new);
 
     public GlobalAveragePooling2D(@NonNull Config config) {
         super(TYPE, config, false, true);

@@ -6,8 +6,7 @@ import org.jspecify.annotations.NonNull;
 
 /** Global max pooling: each channel of a sequence [steps, channels] reduced to one value (see {@link GlobalPooling}). */
 public final class GlobalMaxPooling1D extends GlobalPooling<GlobalMaxPooling1D> {
-    public static final LayerType<Config, GlobalMaxPooling1D> TYPE = new LayerType<>("GlobalMaxPooling1D", Config.class,
-            new Builder().build(), Set.of(), GlobalMaxPooling1D::new);
+    public static final LayerType<Config, Builder, GlobalMaxPooling1D> TYPE = new LayerType<>("GlobalMaxPooling1D", Builder::new, Set.of(), GlobalMaxPooling1D::new);
 
     public GlobalMaxPooling1D(@NonNull Config config) {
         super(TYPE, config, true, false);

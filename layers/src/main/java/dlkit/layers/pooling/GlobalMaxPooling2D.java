@@ -6,8 +6,7 @@ import org.jspecify.annotations.NonNull;
 
 /** Global max pooling: each channel of an image [height, width, channels] reduced to one value (see {@link GlobalPooling}). */
 public final class GlobalMaxPooling2D extends GlobalPooling<GlobalMaxPooling2D> {
-    public static final LayerType<Config, GlobalMaxPooling2D> TYPE = new LayerType<>("GlobalMaxPooling2D", Config.class,
-            new Builder().build(), Set.of(), GlobalMaxPooling2D::new);
+    public static final LayerType<Config, Builder, GlobalMaxPooling2D> TYPE = new LayerType<>("GlobalMaxPooling2D", Builder::new, Set.of(), GlobalMaxPooling2D::new);
 
     public GlobalMaxPooling2D(@NonNull Config config) {
         super(TYPE, config, true, true);

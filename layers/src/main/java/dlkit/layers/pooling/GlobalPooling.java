@@ -22,18 +22,9 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract sealed class GlobalPooling<L extends Layer> extends AbstractLayer<GlobalPooling.Config, GlobalPooling.Builder, L>
         permits GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D {
-    public record Config(@Nullable String name, @NonNull DataFormat dataFormat, boolean keepdims) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, @NonNull DataFormat dataFormat, boolean keepdims) implements LayerConfig {
         public Config {
             Objects.requireNonNull(dataFormat, "data_format");
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.dataFormat = dataFormat;
-            b.keepdims = keepdims;
-            return b;
         }
     }
 
@@ -41,9 +32,8 @@ public abstract sealed class GlobalPooling<L extends Layer> extends AbstractLaye
         public DataFormat dataFormat = DataFormat.CHANNELS_LAST;
         public boolean keepdims;
 
-        @Override
-        public Config build() {
-            return new Config(name, dataFormat, keepdims);
+        public Builder() {
+            super(Config.class);
         }
     }
 
@@ -51,7 +41,7 @@ public abstract sealed class GlobalPooling<L extends Layer> extends AbstractLaye
     private final boolean image;
 
     /** {@code image}: samples are [h, w, c] (the 2-D layers), else [steps, c]. */
-    GlobalPooling(LayerType<Config, L> type, Config config, boolean max, boolean image) {
+    GlobalPooling(LayerType<Config, Builder, L> type, Config config, boolean max, boolean image) {
         super(type, config);
         this.max = max;
         this.image = image;

@@ -6,7 +6,7 @@ import org.jspecify.annotations.NonNull;
 
 /** Max pooling over channels-last images (see {@link Pooling2D} for the settings). */
 public final class MaxPooling2D extends Pooling2D<MaxPooling2D> {
-    public static final LayerType<Config, MaxPooling2D> TYPE = new LayerType<>("MaxPooling2D", Config.class, new Builder().build(), Set.of(),
+    public static final LayerType<Config, Builder, MaxPooling2D> TYPE = new LayerType<>("MaxPooling2D", Builder::new, Set.of(),
             MaxPooling2D::new);
 
     public MaxPooling2D(@NonNull Config config) {

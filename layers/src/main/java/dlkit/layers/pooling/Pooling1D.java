@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
 public abstract sealed class Pooling1D<L extends Layer> extends AbstractLayer<Pooling1D.Config, Pooling1D.Builder, L>
         permits MaxPooling1D, AveragePooling1D {
     public record Config(@Nullable String name, @NonNull List<Integer> poolSize, @Nullable List<Integer> strides, @NonNull Padding padding,
-                         @NonNull DataFormat dataFormat) implements LayerConfig<Builder> {
+                         @NonNull DataFormat dataFormat) implements LayerConfig {
         public Config {
             poolSize = Sizes.single("pool_size", poolSize);
             strides = strides == null ? null : Sizes.single("strides", strides);
@@ -37,29 +37,17 @@ public abstract sealed class Pooling1D<L extends Layer> extends AbstractLayer<Po
         Pooling2D.Config as2d() {
             return new Pooling2D.Config(name, List.of(1, poolSize.get(0)), strides == null ? null : List.of(1, strides.get(0)), padding, dataFormat);
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.poolSize = poolSize;
-            b.strides = strides;
-            b.padding = padding;
-            b.dataFormat = dataFormat;
-            return b;
-        }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
+        public Builder() {
+            super(Config.class);
+        }
+
         public List<Integer> poolSize = List.of(2);
         public @Nullable List<Integer> strides;
         public Padding padding = Padding.VALID;
         public DataFormat dataFormat = DataFormat.CHANNELS_LAST;
-
-        @Override
-        public Config build() {
-            return new Config(name, poolSize, strides, padding, dataFormat);
-        }
     }
 
     static Config ofSize(int poolSize) {
@@ -70,7 +58,7 @@ public abstract sealed class Pooling1D<L extends Layer> extends AbstractLayer<Po
 
     private final boolean max;
 
-    Pooling1D(LayerType<Config, L> type, Config config, boolean max) {
+    Pooling1D(LayerType<Config, Builder, L> type, Config config, boolean max) {
         super(type, config);
         this.max = max;
     }

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
 public abstract sealed class Pooling2D<L extends Layer> extends AbstractLayer<Pooling2D.Config, Pooling2D.Builder, L>
         permits MaxPooling2D, AveragePooling2D {
     public record Config(@Nullable String name, @NonNull List<Integer> poolSize, @Nullable List<Integer> strides, @NonNull Padding padding,
-                         @NonNull DataFormat dataFormat) implements LayerConfig<Builder> {
+                         @NonNull DataFormat dataFormat) implements LayerConfig {
         public Config {
             poolSize = Sizes.pair("pool_size", poolSize);
             strides = strides == null ? null : Sizes.pair("strides", strides);
@@ -36,29 +36,17 @@ public abstract sealed class Pooling2D<L extends Layer> extends AbstractLayer<Po
         List<Integer> stride() {
             return strides != null ? strides : poolSize;
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.poolSize = poolSize;
-            b.strides = strides;
-            b.padding = padding;
-            b.dataFormat = dataFormat;
-            return b;
-        }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
+        public Builder() {
+            super(Config.class);
+        }
+
         public List<Integer> poolSize = List.of(2, 2);
         public @Nullable List<Integer> strides;
         public Padding padding = Padding.VALID;
         public DataFormat dataFormat = DataFormat.CHANNELS_LAST;
-
-        @Override
-        public Config build() {
-            return new Config(name, poolSize, strides, padding, dataFormat);
-        }
     }
 
     /** A config with {@code poolSize} on both axes and Keras' other defaults. */
@@ -70,7 +58,7 @@ public abstract sealed class Pooling2D<L extends Layer> extends AbstractLayer<Po
 
     private final boolean max;
 
-    Pooling2D(LayerType<Config, L> type, Config config, boolean max) {
+    Pooling2D(LayerType<Config, Builder, L> type, Config config, boolean max) {
         super(type, config);
         this.max = max;
     }

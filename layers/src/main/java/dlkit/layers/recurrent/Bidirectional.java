@@ -57,21 +57,12 @@ public final class Bidirectional extends AbstractLayer<Bidirectional.Config, Bid
     }
 
     /** {@code layer}: the recurrent layer run forwards (null only in the registry's defaults: the key is required). */
-    public record Config(@Nullable String name, @Nullable Layer layer, @NonNull MergeMode mergeMode) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, @Nullable Layer layer, @NonNull MergeMode mergeMode) implements LayerConfig {
         public Config {
             if (layer != null && !(layer instanceof RecurrentLayer<?, ?, ?>)) {
                 throw new IllegalArgumentException("layer: Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got " + layer.type());
             }
             Objects.requireNonNull(mergeMode, "merge_mode");
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.layer = layer;
-            b.mergeMode = mergeMode;
-            return b;
         }
     }
 
@@ -80,14 +71,12 @@ public final class Bidirectional extends AbstractLayer<Bidirectional.Config, Bid
         public @Nullable Layer layer;
         public MergeMode mergeMode = MergeMode.CONCAT;
 
-        @Override
-        public Config build() {
-            return new Config(name, layer, mergeMode);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, Bidirectional> TYPE = new LayerType<>("Bidirectional", Config.class, new Builder().build(),
-            Set.of("layer"), Bidirectional::new);
+    public static final LayerType<Config, Builder, Bidirectional> TYPE = new LayerType<>("Bidirectional", Builder::new, Set.of("layer"), Bidirectional::new);
 
     private final RecurrentLayer<?, ?, ?> forwardLayer;
     private final Layer backwardLayer;

@@ -36,21 +36,12 @@ public final class GRU extends RecurrentLayer<GRU.Config, GRU.Builder, GRU> {
             boolean returnState,
             boolean goBackwards,
             boolean stateful,
-            boolean unroll) implements Options, LayerConfig<Builder> {
+            boolean unroll) implements Options, LayerConfig {
         public Config {
             check(units, activation, true, recurrentActivation, dropout, recurrentDropout, kernelInitializer, recurrentInitializer, biasInitializer);
             if (!resetAfter) {
                 throw new IllegalArgumentException("reset_after: only true (Keras' default, the cuDNN-compatible variant) is supported");
             }
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.copy(this);
-            b.recurrentActivation = recurrentActivation;
-            b.resetAfter = resetAfter;
-            return b;
         }
     }
 
@@ -59,14 +50,12 @@ public final class GRU extends RecurrentLayer<GRU.Config, GRU.Builder, GRU> {
         public Activation recurrentActivation = Activation.SIGMOID;
         public boolean resetAfter = true;
 
-        @Override
-        public Config build() {
-            return new Config(name, units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, resetAfter, kernelRegularizer, recurrentRegularizer,
-                    biasRegularizer, dropout, recurrentDropout, returnSequences, returnState, goBackwards, stateful, unroll);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, GRU> TYPE = new LayerType<>("GRU", Config.class, new Builder().build(), Set.of("units"), GRU::new);
+    public static final LayerType<Config, Builder, GRU> TYPE = new LayerType<>("GRU", Builder::new, Set.of("units"), GRU::new);
 
     public GRU(@NonNull Config config) {
         super(TYPE, config, RecurrentKernel.Cell.GRU);

@@ -35,18 +35,9 @@ public final class LSTM extends RecurrentLayer<LSTM.Config, LSTM.Builder, LSTM> 
             boolean returnState,
             boolean goBackwards,
             boolean stateful,
-            boolean unroll) implements Options, LayerConfig<Builder> {
+            boolean unroll) implements Options, LayerConfig {
         public Config {
             check(units, activation, true, recurrentActivation, dropout, recurrentDropout, kernelInitializer, recurrentInitializer, biasInitializer);
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.copy(this);
-            b.recurrentActivation = recurrentActivation;
-            b.unitForgetBias = unitForgetBias;
-            return b;
         }
     }
 
@@ -55,14 +46,12 @@ public final class LSTM extends RecurrentLayer<LSTM.Config, LSTM.Builder, LSTM> 
         public Activation recurrentActivation = Activation.SIGMOID;
         public boolean unitForgetBias = true;
 
-        @Override
-        public Config build() {
-            return new Config(name, units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, unitForgetBias, kernelRegularizer, recurrentRegularizer,
-                    biasRegularizer, dropout, recurrentDropout, returnSequences, returnState, goBackwards, stateful, unroll);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, LSTM> TYPE = new LayerType<>("LSTM", Config.class, new Builder().build(), Set.of("units"), LSTM::new);
+    public static final LayerType<Config, Builder, LSTM> TYPE = new LayerType<>("LSTM", Builder::new, Set.of("units"), LSTM::new);
 
     public LSTM(@NonNull Config config) {
         super(TYPE, config, RecurrentKernel.Cell.LSTM);

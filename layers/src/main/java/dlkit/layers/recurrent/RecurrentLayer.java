@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * [features, gates·units]}, {@code recurrent_kernel [units, gates·units]}, {@code bias}, and the kernel
  * ({@link RecurrentKernel}) that runs the forward pass and backpropagation through time.
  */
-public abstract sealed class RecurrentLayer<C extends Record & RecurrentLayer.Options & LayerConfig<B>, B extends RecurrentLayer.Builder<C>,
+public abstract sealed class RecurrentLayer<C extends Record & RecurrentLayer.Options & LayerConfig, B extends RecurrentLayer.Builder<C>,
         L extends Layer> extends AbstractLayer<C, B, L> permits SimpleRNN, LSTM, GRU {
     /** The settings every recurrent config has, as record components of the same names. */
     public interface Options {
@@ -72,7 +72,7 @@ public abstract sealed class RecurrentLayer<C extends Record & RecurrentLayer.Op
     }
 
     /** Keras defaults: tanh, bias, Glorot-uniform kernel, orthogonal recurrent kernel, last output only. */
-    public abstract static class Builder<C extends LayerConfig<?>> extends ConfigBuilder<C> {
+    public abstract static class Builder<C extends Record & Options & LayerConfig> extends ConfigBuilder<C> {
         public int units = 1;
         public Activation activation = Activation.TANH;
         public boolean useBias = true;
@@ -90,25 +90,8 @@ public abstract sealed class RecurrentLayer<C extends Record & RecurrentLayer.Op
         public boolean stateful;
         public boolean unroll;
 
-        /** Takes the shared settings of {@code c}. */
-        protected final void copy(Options c) {
-            name = c.name();
-            units = c.units();
-            activation = c.activation();
-            useBias = c.useBias();
-            kernelInitializer = c.kernelInitializer();
-            recurrentInitializer = c.recurrentInitializer();
-            biasInitializer = c.biasInitializer();
-            kernelRegularizer = c.kernelRegularizer();
-            recurrentRegularizer = c.recurrentRegularizer();
-            biasRegularizer = c.biasRegularizer();
-            dropout = c.dropout();
-            recurrentDropout = c.recurrentDropout();
-            returnSequences = c.returnSequences();
-            returnState = c.returnState();
-            goBackwards = c.goBackwards();
-            stateful = c.stateful();
-            unroll = c.unroll();
+        protected Builder(Class<C> type) {
+            super(type);
         }
     }
 
@@ -134,7 +117,7 @@ public abstract sealed class RecurrentLayer<C extends Record & RecurrentLayer.Op
 
     private final RecurrentKernel.Cell cell;
 
-    RecurrentLayer(LayerType<C, L> type, C config, RecurrentKernel.Cell cell) {
+    RecurrentLayer(LayerType<C, B, L> type, C config, RecurrentKernel.Cell cell) {
         super(type, config);
         this.cell = cell;
     }

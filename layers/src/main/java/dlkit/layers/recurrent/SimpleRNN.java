@@ -31,29 +31,20 @@ public final class SimpleRNN extends RecurrentLayer<SimpleRNN.Config, SimpleRNN.
             boolean returnState,
             boolean goBackwards,
             boolean stateful,
-            boolean unroll) implements Options, LayerConfig<Builder> {
+            boolean unroll) implements Options, LayerConfig {
         public Config {
             check(units, activation, false, null, dropout, recurrentDropout, kernelInitializer, recurrentInitializer, biasInitializer);
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.copy(this);
-            return b;
         }
     }
 
     public static final class Builder extends RecurrentLayer.Builder<Config> {
-
-        @Override
-        public Config build() {
-            return new Config(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, kernelRegularizer, recurrentRegularizer,
-                    biasRegularizer, dropout, recurrentDropout, returnSequences, returnState, goBackwards, stateful, unroll);
+        public Builder() {
+            super(Config.class);
         }
+
     }
 
-    public static final LayerType<Config, SimpleRNN> TYPE = new LayerType<>("SimpleRNN", Config.class, new Builder().build(), Set.of("units"), SimpleRNN::new);
+    public static final LayerType<Config, Builder, SimpleRNN> TYPE = new LayerType<>("SimpleRNN", Builder::new, Set.of("units"), SimpleRNN::new);
 
     public SimpleRNN(@NonNull Config config) {
         super(TYPE, config, RecurrentKernel.Cell.SIMPLE);

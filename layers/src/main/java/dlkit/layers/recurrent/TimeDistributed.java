@@ -25,27 +25,18 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TimeDistributed extends AbstractLayer<TimeDistributed.Config, TimeDistributed.Builder, TimeDistributed> {
     /** {@code layer}: applied to each step (null only in the registry's defaults: the key is required). */
-    public record Config(@Nullable String name, @Nullable Layer layer) implements LayerConfig<Builder> {
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.layer = layer;
-            return b;
-        }
+    public record Config(@Nullable String name, @Nullable Layer layer) implements LayerConfig {
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
         public @Nullable Layer layer;
 
-        @Override
-        public Config build() {
-            return new Config(name, layer);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, TimeDistributed> TYPE = new LayerType<>("TimeDistributed", Config.class, new Builder().build(),
-            Set.of("layer"), TimeDistributed::new);
+    public static final LayerType<Config, Builder, TimeDistributed> TYPE = new LayerType<>("TimeDistributed", Builder::new, Set.of("layer"), TimeDistributed::new);
 
     private final Layer inner;
 

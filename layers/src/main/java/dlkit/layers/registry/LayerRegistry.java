@@ -67,10 +67,10 @@ import org.jspecify.annotations.NonNull;
  * A layer inside a layer (Bidirectional's, TimeDistributed's) is written and read through here too.
  */
 public final class LayerRegistry {
-    private static final Map<String, LayerType<?, ?>> TYPES = new LinkedHashMap<>();
+    private static final Map<String, LayerType<?, ?, ?>> TYPES = new LinkedHashMap<>();
 
     static {
-        for (LayerType<?, ?> t : List.of(
+        for (LayerType<?, ?, ?> t : List.of(
                 Input.TYPE, Dense.TYPE, ActivationLayer.TYPE, Dropout.TYPE, GaussianNoise.TYPE, ActivityRegularization.TYPE, Flatten.TYPE,
                 Reshape.TYPE, Conv2D.TYPE, MaxPooling2D.TYPE, AveragePooling2D.TYPE, GlobalAveragePooling2D.TYPE, GlobalMaxPooling2D.TYPE,
                 BatchNormalization.TYPE, Conv1D.TYPE, MaxPooling1D.TYPE, AveragePooling1D.TYPE, GlobalAveragePooling1D.TYPE,
@@ -99,7 +99,7 @@ public final class LayerRegistry {
 
     private LayerRegistry() {}
 
-    public static synchronized void register(@NonNull LayerType<?, ?> type) {
+    public static synchronized void register(@NonNull LayerType<?, ?, ?> type) {
         if (TYPES.containsKey(type.name())) {
             throw new IllegalArgumentException("layer type \"" + type.name() + "\" is already registered");
         }
@@ -110,17 +110,22 @@ public final class LayerRegistry {
         return List.copyOf(TYPES.keySet());
     }
 
-    private static synchronized LayerType<?, ?> lookup(String type) {
+    private static synchronized LayerType<?, ?, ?> lookup(String type) {
         return TYPES.get(type);
+    }
+
+    /** The registered type named {@code name}. */
+    public static @NonNull LayerType<?, ?, ?> type(@NonNull String name) {
+        LayerType<?, ?, ?> t = lookup(name);
+        if (t == null) {
+            throw new IllegalArgumentException("unknown layer type \"" + name + "\"");
+        }
+        return t;
     }
 
     /** The JSON keys a layer type accepts besides {@code type}, in config order (for docs and schema checks). */
     public static @NonNull List<String> configKeys(@NonNull String type) {
-        LayerType<?, ?> t = lookup(type);
-        if (t == null) {
-            throw new IllegalArgumentException("unknown layer type \"" + type + "\"");
-        }
-        return fieldNames(MAPPER.valueToTree(t.defaults()));
+        return fieldNames(MAPPER.valueToTree(type(type).defaults()));
     }
 
     /** {@code {"type": "Dense", "name": ..., "units": ...}}: the type first, then the config's keys. */
@@ -140,7 +145,7 @@ public final class LayerRegistry {
             throw new ConfigException(Json.join(path, "type"), "missing layer type; expected one of " + types());
         }
         String type = typeNode.asText();
-        LayerType<?, ?> t = lookup(type);
+        LayerType<?, ?, ?> t = lookup(type);
         if (t == null) {
             String hint = Json.suggest(type, types());
             throw new ConfigException(Json.join(path, "type"), "unknown layer type \"" + type + "\""
@@ -150,7 +155,7 @@ public final class LayerRegistry {
     }
 
     /** The file's keys laid over the type's defaults, every key known and every required one present. */
-    private static <C extends Record & LayerConfig<?>> Layer read(LayerType<C, ?> type, ObjectNode node, String path) {
+    private static <C extends Record & LayerConfig> Layer read(LayerType<C, ?, ?> type, ObjectNode node, String path) {
         ObjectNode given = node.deepCopy();
         given.remove("type");
         for (String key : type.required()) {

@@ -19,19 +19,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ActivityRegularization extends ElementwiseLayer<ActivityRegularization.Config, ActivityRegularization.Builder,
         ActivityRegularization> {
-    public record Config(@Nullable String name, double l1, double l2) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, double l1, double l2) implements LayerConfig {
         public Config {
             // Same checks as a weight regularizer.
             new Regularizer(l1, l2);
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.l1 = l1;
-            b.l2 = l2;
-            return b;
         }
     }
 
@@ -39,14 +30,12 @@ public final class ActivityRegularization extends ElementwiseLayer<ActivityRegul
         public double l1;
         public double l2;
 
-        @Override
-        public Config build() {
-            return new Config(name, l1, l2);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, ActivityRegularization> TYPE = new LayerType<>("ActivityRegularization", Config.class,
-            new Builder().build(), Set.of(), ActivityRegularization::new);
+    public static final LayerType<Config, Builder, ActivityRegularization> TYPE = new LayerType<>("ActivityRegularization", Builder::new, Set.of(), ActivityRegularization::new);
 
     public ActivityRegularization(@NonNull Config config) {
         super(TYPE, config);

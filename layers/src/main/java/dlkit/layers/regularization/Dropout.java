@@ -17,20 +17,11 @@ import org.jspecify.annotations.Nullable;
  * {@link CounterRandom}).
  */
 public final class Dropout extends ElementwiseLayer<Dropout.Config, Dropout.Builder, Dropout> {
-    public record Config(@Nullable String name, double rate, @Nullable Long seed) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, double rate, @Nullable Long seed) implements LayerConfig {
         public Config {
             if (!(rate >= 0 && rate < 1)) {
                 throw new IllegalArgumentException("rate: expected a number in [0, 1), got " + rate);
             }
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.rate = rate;
-            b.seed = seed;
-            return b;
         }
     }
 
@@ -38,13 +29,12 @@ public final class Dropout extends ElementwiseLayer<Dropout.Config, Dropout.Buil
         public double rate = 0.5;
         public @Nullable Long seed;
 
-        @Override
-        public Config build() {
-            return new Config(name, rate, seed);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, Dropout> TYPE = new LayerType<>("Dropout", Config.class, new Builder().build(), Set.of("rate"), Dropout::new);
+    public static final LayerType<Config, Builder, Dropout> TYPE = new LayerType<>("Dropout", Builder::new, Set.of("rate"), Dropout::new);
 
     public Dropout(@NonNull Config config) {
         super(TYPE, config);

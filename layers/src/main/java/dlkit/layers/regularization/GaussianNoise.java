@@ -17,20 +17,11 @@ import org.jspecify.annotations.Nullable;
  * pure function of (seed, step, element), so a resumed run draws the same noise.
  */
 public final class GaussianNoise extends ElementwiseLayer<GaussianNoise.Config, GaussianNoise.Builder, GaussianNoise> {
-    public record Config(@Nullable String name, double stddev, @Nullable Long seed) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, double stddev, @Nullable Long seed) implements LayerConfig {
         public Config {
             if (!(stddev >= 0) || Double.isInfinite(stddev)) {
                 throw new IllegalArgumentException("stddev: expected a finite number >= 0, got " + stddev);
             }
-        }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.stddev = stddev;
-            b.seed = seed;
-            return b;
         }
     }
 
@@ -38,14 +29,12 @@ public final class GaussianNoise extends ElementwiseLayer<GaussianNoise.Config, 
         public double stddev;
         public @Nullable Long seed;
 
-        @Override
-        public Config build() {
-            return new Config(name, stddev, seed);
+        public Builder() {
+            super(Config.class);
         }
     }
 
-    public static final LayerType<Config, GaussianNoise> TYPE = new LayerType<>("GaussianNoise", Config.class, new Builder().build(),
-            Set.of("stddev"), GaussianNoise::new);
+    public static final LayerType<Config, Builder, GaussianNoise> TYPE = new LayerType<>("GaussianNoise", Builder::new, Set.of("stddev"), GaussianNoise::new);
 
     public GaussianNoise(@NonNull Config config) {
         super(TYPE, config);

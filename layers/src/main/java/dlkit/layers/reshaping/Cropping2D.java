@@ -19,33 +19,23 @@ import org.jspecify.annotations.Nullable;
 
 /** Cuts rows and columns off a channels-last image: {@code cropping} is {@code [[top, bottom], [left, right]]} as in Keras. */
 public final class Cropping2D extends AbstractLayer<Cropping2D.Config, Cropping2D.Builder, Cropping2D> {
-    public record Config(@Nullable String name, @NonNull List<List<Integer>> cropping, @NonNull DataFormat dataFormat) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, @NonNull List<List<Integer>> cropping, @NonNull DataFormat dataFormat) implements LayerConfig {
         public Config {
             cropping = Window2D.margins("cropping", cropping);
             Objects.requireNonNull(dataFormat, "data_format");
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.cropping = cropping;
-            b.dataFormat = dataFormat;
-            return b;
-        }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
+        public Builder() {
+            super(Config.class);
+        }
+
         public List<List<Integer>> cropping = Window2D.margins(0, 0, 0, 0);
         public DataFormat dataFormat = DataFormat.CHANNELS_LAST;
-
-        @Override
-        public Config build() {
-            return new Config(name, cropping, dataFormat);
-        }
     }
 
-    public static final LayerType<Config, Cropping2D> TYPE = new LayerType<>("Cropping2D", Config.class, new Builder().build(), Set.of(), Cropping2D::new);
+    public static final LayerType<Config, Builder, Cropping2D> TYPE = new LayerType<>("Cropping2D", Builder::new, Set.of(), Cropping2D::new);
 
     public Cropping2D(@NonNull Config config) {
         super(TYPE, config);

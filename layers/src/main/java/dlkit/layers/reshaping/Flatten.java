@@ -11,7 +11,7 @@ import org.jspecify.annotations.NonNull;
 
 /** Flattens each sample to one axis. Row-major storage makes it free: the output is the input's memory. */
 public final class Flatten extends AbstractLayer<NameConfig, NameConfig.Builder, Flatten> {
-    public static final LayerType<NameConfig, Flatten> TYPE = new LayerType<>("Flatten", NameConfig.class, new NameConfig(null), Set.of(),
+    public static final LayerType<NameConfig, NameConfig.Builder, Flatten> TYPE = new LayerType<>("Flatten", NameConfig.Builder::new, Set.of(),
             Flatten::new);
 
     public Flatten(@NonNull NameConfig config) {

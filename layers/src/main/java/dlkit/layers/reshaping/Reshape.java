@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 /** Reshapes each sample to {@code target_shape} (one entry may be −1, inferred). Free: the output aliases the input. */
 public final class Reshape extends AbstractLayer<Reshape.Config, Reshape.Builder, Reshape> {
-    public record Config(@Nullable String name, @NonNull List<Integer> targetShape) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, @NonNull List<Integer> targetShape) implements LayerConfig {
         public Config {
             if (targetShape == null || targetShape.isEmpty()) {
                 throw new IllegalArgumentException("target_shape: expected a non-empty list of integers");
@@ -34,27 +34,17 @@ public final class Reshape extends AbstractLayer<Reshape.Config, Reshape.Builder
             }
             targetShape = List.copyOf(targetShape);
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.targetShape = targetShape;
-            return b;
-        }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
-        public List<Integer> targetShape = List.of(-1);
-
-        @Override
-        public Config build() {
-            return new Config(name, targetShape);
+        public Builder() {
+            super(Config.class);
         }
+
+        public List<Integer> targetShape = List.of(-1);
     }
 
-    public static final LayerType<Config, Reshape> TYPE = new LayerType<>("Reshape", Config.class, new Builder().build(),
-            Set.of("target_shape"), Reshape::new);
+    public static final LayerType<Config, Builder, Reshape> TYPE = new LayerType<>("Reshape", Builder::new, Set.of("target_shape"), Reshape::new);
 
     public Reshape(@NonNull Config config) {
         super(TYPE, config);

@@ -54,36 +54,25 @@ public final class UpSampling2D extends AbstractLayer<UpSampling2D.Config, UpSam
     }
 
     public record Config(@Nullable String name, @NonNull List<Integer> size, @NonNull DataFormat dataFormat,
-                         @NonNull Interpolation interpolation) implements LayerConfig<Builder> {
+                         @NonNull Interpolation interpolation) implements LayerConfig {
         public Config {
             size = Sizes.pair("size", size);
             Objects.requireNonNull(dataFormat, "data_format");
             Objects.requireNonNull(interpolation, "interpolation");
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.size = size;
-            b.dataFormat = dataFormat;
-            b.interpolation = interpolation;
-            return b;
-        }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
+        public Builder() {
+            super(Config.class);
+        }
+
         public List<Integer> size = List.of(2, 2);
         public DataFormat dataFormat = DataFormat.CHANNELS_LAST;
         public Interpolation interpolation = Interpolation.NEAREST;
-
-        @Override
-        public Config build() {
-            return new Config(name, size, dataFormat, interpolation);
-        }
     }
 
-    public static final LayerType<Config, UpSampling2D> TYPE = new LayerType<>("UpSampling2D", Config.class, new Builder().build(), Set.of(),
+    public static final LayerType<Config, Builder, UpSampling2D> TYPE = new LayerType<>("UpSampling2D", Builder::new, Set.of(),
             UpSampling2D::new);
 
     public UpSampling2D(@NonNull Config config) {

@@ -18,33 +18,23 @@ import org.jspecify.annotations.Nullable;
 
 /** Zeros around a channels-last image: {@code padding} is {@code [[top, bottom], [left, right]]} as in Keras' config. */
 public final class ZeroPadding2D extends AbstractLayer<ZeroPadding2D.Config, ZeroPadding2D.Builder, ZeroPadding2D> {
-    public record Config(@Nullable String name, @NonNull List<List<Integer>> padding, @NonNull DataFormat dataFormat) implements LayerConfig<Builder> {
+    public record Config(@Nullable String name, @NonNull List<List<Integer>> padding, @NonNull DataFormat dataFormat) implements LayerConfig {
         public Config {
             padding = Window2D.margins("padding", padding);
             Objects.requireNonNull(dataFormat, "data_format");
         }
-
-        @Override
-        public Builder toBuilder() {
-            Builder b = new Builder();
-            b.name = name;
-            b.padding = padding;
-            b.dataFormat = dataFormat;
-            return b;
-        }
     }
 
     public static final class Builder extends ConfigBuilder<Config> {
+        public Builder() {
+            super(Config.class);
+        }
+
         public List<List<Integer>> padding = Window2D.margins(1, 1, 1, 1);
         public DataFormat dataFormat = DataFormat.CHANNELS_LAST;
-
-        @Override
-        public Config build() {
-            return new Config(name, padding, dataFormat);
-        }
     }
 
-    public static final LayerType<Config, ZeroPadding2D> TYPE = new LayerType<>("ZeroPadding2D", Config.class, new Builder().build(), Set.of(), ZeroPadding2D::new);
+    public static final LayerType<Config, Builder, ZeroPadding2D> TYPE = new LayerType<>("ZeroPadding2D", Builder::new, Set.of(), ZeroPadding2D::new);
 
     public ZeroPadding2D(@NonNull Config config) {
         super(TYPE, config);

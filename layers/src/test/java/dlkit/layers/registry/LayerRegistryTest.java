@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.ConfigException;
 import dlkit.config.Json;
+import dlkit.layers.ConfigBuilder;
+import dlkit.layers.LayerConfig;
+import dlkit.layers.LayerType;
 import org.junit.jupiter.api.Test;
 
 /** Layer configs from JSON: errors name the JSON path, the key, what was expected and what came. */
@@ -27,6 +30,22 @@ class LayerRegistryTest {
         var badAct = Json.MAPPER.createObjectNode().put("type", "Dense").put("units", 2).put("activation", "relux");
         e = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(badAct, "l"));
         assertTrue(e.getMessage().contains("activation") && e.getMessage().contains("relux"), e.getMessage());
+    }
+
+    @Test
+    void everyTypesBuilderCopiesItsConfigExactly() {
+        for (String name : LayerRegistry.types()) {
+            LayerType<?, ?, ?> type = LayerRegistry.type(name);
+            copies(type);
+        }
+    }
+
+    private static <C extends Record & LayerConfig, B extends ConfigBuilder<C>> void copies(LayerType<C, B, ?> type) {
+        C defaults = type.defaults();
+        B b = type.builder().get();
+        b.copyFrom(defaults);
+        assertEquals(defaults, b.build(), type.name() + ": builder -> config -> builder");
+        assertEquals(type.configClass(), defaults.getClass(), type.name());
     }
 
     @Test
