@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.NonNull;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -68,7 +69,8 @@ public final class Safetensors {
         ObjectNode header = Json.MAPPER.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            // Sorted: callers pass Map.of, whose order changes from one JVM to the next, and a file's bytes must not.
+            new TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
         List<float[]> data = new ArrayList<>();

@@ -237,6 +237,18 @@ class ModelFilesTest {
         assertTrue(err(withHeader("not json", 8)).contains("not valid JSON"));
     }
 
+    @Test
+    void safetensorsBytesDoNotDependOnTheMetadataMapsOrder() {
+        Map<String, INDArray> w = Map.of("a", Nd4j.ones(2));
+        Map<String, String> forward = new LinkedHashMap<>();
+        forward.put("format", "dlkit");
+        forward.put("dtype", "float32");
+        Map<String, String> backward = new LinkedHashMap<>();
+        backward.put("dtype", "float32");
+        backward.put("format", "dlkit");
+        assertArrayEquals(Safetensors.write(w, forward), Safetensors.write(w, backward));
+    }
+
     static byte[] withHeader(String header, int dataBytes) {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
