@@ -1,9 +1,5 @@
 package dlkit.layers.regularization;
 
-import dlkit.layers.BuildContext;
-import dlkit.layers.ConfigBuilder;
-import dlkit.layers.ElementwiseLayer;
-import dlkit.layers.Kernel;
 import dlkit.layers.LayerConfig;
 import dlkit.layers.LayerType;
 import dlkit.tensor.Buf;
@@ -16,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * GaussianNoise): a regulariser, and the corruption of a denoising autoencoder. Like {@link Dropout} the noise is a
  * pure function of (seed, step, element), so a resumed run draws the same noise.
  */
-public final class GaussianNoise extends ElementwiseLayer<GaussianNoise.Config, GaussianNoise.Builder, GaussianNoise> {
-    public record Config(@Nullable String name, double stddev, @Nullable Long seed) implements LayerConfig {
+public final class GaussianNoise extends TrainingNoise<GaussianNoise.Config, GaussianNoise.Builder, GaussianNoise> {
+    public record Config(@Nullable String name, double stddev, @Nullable Long seed) implements LayerConfig, Seeded {
         public Config {
             if (!(stddev >= 0) || Double.isInfinite(stddev)) {
                 throw new IllegalArgumentException("stddev: expected a finite number >= 0, got " + stddev);
@@ -25,9 +21,8 @@ public final class GaussianNoise extends ElementwiseLayer<GaussianNoise.Config, 
         }
     }
 
-    public static final class Builder extends ConfigBuilder<Config> {
+    public static final class Builder extends TrainingNoise.Builder<Config> {
         public double stddev;
-        public @Nullable Long seed;
 
         public Builder() {
             super(Config.class);
@@ -37,54 +32,30 @@ public final class GaussianNoise extends ElementwiseLayer<GaussianNoise.Config, 
     public static final LayerType<Config, Builder, GaussianNoise> TYPE = new LayerType<>("GaussianNoise", Builder::new, Set.of("stddev"), GaussianNoise::new);
 
     public GaussianNoise(@NonNull Config config) {
-        super(TYPE, config);
+        super(TYPE, config, 0x632BE59BD9B4E019L, false);
     }
 
     public static @NonNull GaussianNoise of(double stddev) {
         return new GaussianNoise(new Config(null, stddev, null));
     }
 
-    public @NonNull GaussianNoise seed(@Nullable Long seed) {
-        return change(b -> b.seed = seed);
+    @Override
+    boolean perturbs() {
+        return config().stddev() > 0;
     }
 
     @Override
-    public Kernel compile(BuildContext ctx) {
-        Buf x = ctx.input();
-        Buf y = ctx.output();
-        Buf dy = ctx.outputGrad();
-        @Nullable Buf dx = ctx.inputGrad();
-        int width = ctx.inputShape().size();
+    void perturb(long stream, int count, Buf x, Buf y, @Nullable Buf mask) {
         double sd = config().stddev();
-        long seed = CounterRandom.seed(config().seed(), ctx);
-        return new Kernel() {
-            @Override
-            public void forward(int n, boolean training, long step) {
-                int count = n * width;
-                if (!training || sd == 0) {
-                    y.copyFrom(x, 0, 0, count);
-                    return;
-                }
-                long base = CounterRandom.stepBase(seed, step, 0x632BE59BD9B4E019L);
-                for (int i = 0; i < count; i += 2) {
-                    // Box-Muller: two uniforms in (0, 1] give two independent normals.
-                    double u1 = CounterRandom.uniform(base, i) + 0x1.0p-53;
-                    double u2 = CounterRandom.uniform(base, i + 1);
-                    double r = sd * Math.sqrt(-2 * Math.log(u1));
-                    y.set(i, x.get(i) + r * Math.cos(2 * Math.PI * u2));
-                    if (i + 1 < count) {
-                        y.set(i + 1, x.get(i + 1) + r * Math.sin(2 * Math.PI * u2));
-                    }
-                }
+        for (int i = 0; i < count; i += 2) {
+            // Box-Muller: two uniforms in (0, 1] give two independent normals.
+            double u1 = uniform(stream, i) + 0x1.0p-53;
+            double u2 = uniform(stream, i + 1);
+            double r = sd * Math.sqrt(-2 * Math.log(u1));
+            y.set(i, x.get(i) + r * Math.cos(2 * Math.PI * u2));
+            if (i + 1 < count) {
+                y.set(i + 1, x.get(i + 1) + r * Math.sin(2 * Math.PI * u2));
             }
-
-            @Override
-            public void backward(int n) {
-                // Additive noise: the gradient passes unchanged.
-                if (dx != null) {
-                    dx.copyFrom(dy, 0, 0, n * width);
-                }
-            }
-        };
+        }
     }
 }
