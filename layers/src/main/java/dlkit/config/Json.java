@@ -12,10 +12,12 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import dlkit.ConfigException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.NonNull;
@@ -142,6 +144,28 @@ public final class Json {
             return b;
         }
         return b.startsWith("[") ? a + b : a + "." + b;
+    }
+
+    /** An enum constant as files spell it: its Java name in lower case ({@code CHANNELS_LAST} is {@code "channels_last"}). */
+    public static @NonNull String enumName(@NonNull Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The constant of {@code type} that files call {@code name} (see {@link #enumName}); otherwise an
+     * IllegalArgumentException naming {@code what} and suggesting the closest name or listing them all.
+     */
+    public static <E extends Enum<E>> @NonNull E enumValue(@NonNull Class<E> type, @NonNull String name, @NonNull String what) {
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            if (enumName(e).equals(name)) {
+                return e;
+            }
+            names.add(enumName(e));
+        }
+        String hint = suggest(name, names);
+        throw new IllegalArgumentException("unknown " + what + " \"" + name + "\""
+                + (hint != null ? "; did you mean \"" + hint + "\"?" : "; expected one of " + names));
     }
 
     /** The closest known name by edit distance, when it is close enough to be a likely typo. */

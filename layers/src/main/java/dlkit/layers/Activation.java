@@ -2,8 +2,8 @@ package dlkit.layers;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dlkit.config.Json;
 import dlkit.tensor.Buf;
-import java.util.Arrays;
 import java.util.Locale;
 import org.apache.commons.math3.special.Erf;
 import org.jspecify.annotations.NonNull;
@@ -13,48 +13,32 @@ import org.jspecify.annotations.NonNull;
  * Backward rules read the pre-activation {@code z} or the output {@code y}, whichever is cheaper and exact.
  */
 public enum Activation {
-    LINEAR("linear"),
-    SIGMOID("sigmoid"),
-    TANH("tanh"),
-    RELU("relu"),
+    LINEAR,
+    SIGMOID,
+    TANH,
+    RELU,
     /** Keras' {@code leaky_relu} activation: negative slope 0.2. */
-    LEAKY_RELU("leaky_relu"),
+    LEAKY_RELU,
     /** alpha = 1. */
-    ELU("elu"),
+    ELU,
     /** Exact (erf-based) GELU, Keras' default {@code approximate=False}. */
-    GELU("gelu"),
+    GELU,
     /** Over the last axis. */
-    SOFTMAX("softmax");
+    SOFTMAX;
 
     static final double LEAKY_SLOPE = 0.2;
     private static final double INV_SQRT2 = 0.7071067811865476;
     private static final double INV_SQRT2PI = 0.3989422804014327;
-    private static final double INV_SQRT_2PI = 0.3989422804014327;
-
-    private final String jsonName;
-
-    Activation(String jsonName) {
-        this.jsonName = jsonName;
-    }
 
     @JsonValue
     public @NonNull String jsonName() {
-        return jsonName;
+        return Json.enumName(this);
     }
 
     @JsonCreator
     public static @NonNull Activation fromJson(@NonNull String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        for (Activation a : values()) {
-            if (a.jsonName.equals(n)) {
-                return a;
-            }
-        }
-        if (n.equals("leakyrelu")) {
-            return LEAKY_RELU;
-        }
-        throw new IllegalArgumentException("unknown activation \"" + name + "\"; expected one of "
-                + Arrays.stream(values()).map(Activation::jsonName).toList());
+        return n.equals("leakyrelu") ? LEAKY_RELU : Json.enumValue(Activation.class, n, "activation");
     }
 
     /** Big float32 ReLU passes run on heap copies: bulk copies plus a vectorised loop beat element access 3×. */
@@ -178,7 +162,7 @@ public enum Activation {
                 for (int i = 0; i < n; i++) {
                     double v = z.get(i);
                     double cdf = 0.5 * (1 + erf(v * INV_SQRT2, precise));
-                    double pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+                    double pdf = INV_SQRT2PI * Math.exp(-0.5 * v * v);
                     dz.set(i, dy.get(i) * (cdf + v * pdf));
                 }
             }

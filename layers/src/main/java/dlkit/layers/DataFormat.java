@@ -2,28 +2,23 @@ package dlkit.layers;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dlkit.config.Json;
 import org.jspecify.annotations.NonNull;
 
 /** Where images and sequences keep their channels: last, Keras' default and the layout dlkit computes in. */
 public enum DataFormat {
-    CHANNELS_LAST("channels_last");
-
-    private final String jsonName;
-
-    DataFormat(String jsonName) {
-        this.jsonName = jsonName;
-    }
+    CHANNELS_LAST;
 
     @JsonValue
     public @NonNull String jsonName() {
-        return jsonName;
+        return Json.enumName(this);
     }
 
     @JsonCreator
     public static @NonNull DataFormat fromJson(@NonNull String name) {
-        if (CHANNELS_LAST.jsonName.equals(name)) {
-            return CHANNELS_LAST;
+        if (name.equals("channels_first")) {
+            throw new IllegalArgumentException("\"channels_first\" is not supported: dlkit computes channels-last, expected \"channels_last\"");
         }
-        throw new IllegalArgumentException("only \"channels_last\" is supported, got \"" + name + "\"");
+        return Json.enumValue(DataFormat.class, name, "data_format");
     }
 }

@@ -2,32 +2,22 @@ package dlkit.layers;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dlkit.config.Json;
 import org.jspecify.annotations.NonNull;
 
 /** Keras' padding modes: {@code valid} (no padding) and {@code same} (output size ⌈input / stride⌉). */
 public enum Padding {
-    VALID("valid"),
-    SAME("same");
-
-    private final String jsonName;
-
-    Padding(String jsonName) {
-        this.jsonName = jsonName;
-    }
+    VALID,
+    SAME;
 
     @JsonValue
     public @NonNull String jsonName() {
-        return jsonName;
+        return Json.enumName(this);
     }
 
     @JsonCreator
     public static @NonNull Padding fromJson(@NonNull String name) {
-        for (Padding p : values()) {
-            if (p.jsonName.equals(name)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("unknown padding \"" + name + "\"; expected \"valid\" or \"same\"");
+        return Json.enumValue(Padding.class, name, "padding");
     }
 
     /** Output length along one axis, or a value below 1 when the window does not fit. */

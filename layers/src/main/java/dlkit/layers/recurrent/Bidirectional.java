@@ -2,6 +2,7 @@ package dlkit.layers.recurrent;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dlkit.config.Json;
 import dlkit.layers.AbstractLayer;
 import dlkit.layers.BuildContext;
 import dlkit.layers.ConfigBuilder;
@@ -29,30 +30,19 @@ import org.jspecify.annotations.Nullable;
 public final class Bidirectional extends AbstractLayer<Bidirectional.Config, Bidirectional.Builder, Bidirectional> {
     /** How the two directions' outputs combine. */
     public enum MergeMode {
-        CONCAT("concat"),
-        SUM("sum"),
-        MUL("mul"),
-        AVE("ave");
-
-        private final String jsonName;
-
-        MergeMode(String jsonName) {
-            this.jsonName = jsonName;
-        }
+        CONCAT,
+        SUM,
+        MUL,
+        AVE;
 
         @JsonValue
         public @NonNull String jsonName() {
-            return jsonName;
+            return Json.enumName(this);
         }
 
         @JsonCreator
         public static @NonNull MergeMode fromJson(@NonNull String name) {
-            for (MergeMode m : values()) {
-                if (m.jsonName.equals(name)) {
-                    return m;
-                }
-            }
-            throw new IllegalArgumentException("expected \"concat\", \"sum\", \"mul\" or \"ave\", got \"" + name + "\"");
+            return Json.enumValue(MergeMode.class, name, "merge_mode");
         }
     }
 

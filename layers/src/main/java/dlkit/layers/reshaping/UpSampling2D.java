@@ -2,6 +2,7 @@ package dlkit.layers.reshaping;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dlkit.config.Json;
 import dlkit.layers.AbstractLayer;
 import dlkit.layers.BuildContext;
 import dlkit.layers.ConfigBuilder;
@@ -28,28 +29,17 @@ import org.jspecify.annotations.Nullable;
 public final class UpSampling2D extends AbstractLayer<UpSampling2D.Config, UpSampling2D.Builder, UpSampling2D> {
     /** How new pixels get their values. */
     public enum Interpolation {
-        NEAREST("nearest"),
-        BILINEAR("bilinear");
-
-        private final String jsonName;
-
-        Interpolation(String jsonName) {
-            this.jsonName = jsonName;
-        }
+        NEAREST,
+        BILINEAR;
 
         @JsonValue
         public @NonNull String jsonName() {
-            return jsonName;
+            return Json.enumName(this);
         }
 
         @JsonCreator
         public static @NonNull Interpolation fromJson(@NonNull String name) {
-            for (Interpolation i : values()) {
-                if (i.jsonName.equals(name)) {
-                    return i;
-                }
-            }
-            throw new IllegalArgumentException("expected \"nearest\" or \"bilinear\", got \"" + name + "\"");
+            return Json.enumValue(Interpolation.class, name, "interpolation");
         }
     }
 

@@ -56,4 +56,20 @@ class LayerRegistryTest {
         ConfigException c = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(zeroStride, "model.layers[1]"));
         assertTrue(c.getMessage().startsWith("model.layers[1].strides: expected positive integers"), c.getMessage());
     }
+
+    @Test
+    void closedSettingsSuggestTheNameMeantOrListThemAll() {
+        var padding = Json.MAPPER.createObjectNode().put("type", "MaxPooling2D").put("padding", "smae");
+        ConfigException e = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(padding, "model.layers[2]"));
+        assertEquals("model.layers[2].padding: unknown padding \"smae\"; did you mean \"same\"?", e.getMessage());
+        var interpolation = Json.MAPPER.createObjectNode().put("type", "UpSampling2D").put("interpolation", "cubic");
+        e = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(interpolation, "l"));
+        assertEquals("l.interpolation: unknown interpolation \"cubic\"; expected one of [nearest, bilinear]", e.getMessage());
+        var channelsFirst = Json.MAPPER.createObjectNode().put("type", "Conv2D").put("filters", 2).put("data_format", "channels_first");
+        channelsFirst.putArray("kernel_size").add(3).add(3);
+        e = assertThrows(ConfigException.class, () -> LayerRegistry.fromJson(channelsFirst, "l"));
+        assertTrue(e.getMessage().startsWith("l.data_format: \"channels_first\" is not supported"), e.getMessage());
+        var leaky = Json.MAPPER.createObjectNode().put("type", "Dense").put("units", 2).put("activation", "LeakyReLU");
+        assertEquals("leaky_relu", LayerRegistry.toJson(LayerRegistry.fromJson(leaky, "l")).get("activation").asText());
+    }
 }
