@@ -1,6 +1,7 @@
 package dlkit.layers;
 
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.NonNull;
@@ -14,6 +15,13 @@ public record LayerType<C extends Record & LayerConfig, B extends ConfigBuilder<
         @NonNull String name, @NonNull Supplier<B> builder, @NonNull Set<String> required, @NonNull Function<C, L> factory) {
     public @NonNull L create(@NonNull C config) {
         return factory.apply(config);
+    }
+
+    /** A layer of this type with Keras' defaults and the changes {@code settings} makes: {@code TYPE.with(b -> b.units = 64)}. */
+    public @NonNull L with(@NonNull Consumer<B> settings) {
+        B b = builder.get();
+        settings.accept(b);
+        return create(b.build());
     }
 
     /** The config's record type. */

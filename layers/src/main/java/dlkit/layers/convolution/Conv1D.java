@@ -64,10 +64,10 @@ public final class Conv1D extends Convolution<Conv1D.Config, Conv1D.Builder, Con
     }
 
     public static @NonNull Conv1D of(int filters, int kernelSize) {
-        Builder b = new Builder();
-        b.filters = filters;
-        b.kernelSize = List.of(kernelSize);
-        return new Conv1D(b.build());
+        return TYPE.with(b -> {
+            b.filters = filters;
+            b.kernelSize = List.of(kernelSize);
+        });
     }
 
     public @NonNull Conv1D strides(int stride) {

@@ -71,10 +71,10 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
     }
 
     public static @NonNull Conv2D of(int filters, int kernelHeight, int kernelWidth) {
-        Builder b = new Builder();
-        b.filters = filters;
-        b.kernelSize = List.of(kernelHeight, kernelWidth);
-        return new Conv2D(b.build());
+        return TYPE.with(b -> {
+            b.filters = filters;
+            b.kernelSize = List.of(kernelHeight, kernelWidth);
+        });
     }
 
     public @NonNull Conv2D strides(int sh, int sw) {

@@ -71,10 +71,10 @@ public final class Conv2DTranspose extends Convolution<Conv2DTranspose.Config, C
     }
 
     public static @NonNull Conv2DTranspose of(int filters, int kernelSize) {
-        Builder b = new Builder();
-        b.filters = filters;
-        b.kernelSize = List.of(kernelSize, kernelSize);
-        return new Conv2DTranspose(b.build());
+        return TYPE.with(b -> {
+            b.filters = filters;
+            b.kernelSize = List.of(kernelSize, kernelSize);
+        });
     }
 
     public @NonNull Conv2DTranspose strides(int sh, int sw) {

@@ -78,9 +78,7 @@ public final class DepthwiseConv2D extends AbstractLayer<DepthwiseConv2D.Config,
     }
 
     public static @NonNull DepthwiseConv2D of(int kernelSize) {
-        Builder b = new Builder();
-        b.kernelSize = List.of(kernelSize, kernelSize);
-        return new DepthwiseConv2D(b.build());
+        return TYPE.with(b -> b.kernelSize = List.of(kernelSize, kernelSize));
     }
 
     public @NonNull DepthwiseConv2D strides(int sh, int sw) {

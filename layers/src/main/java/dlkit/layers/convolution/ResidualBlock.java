@@ -74,9 +74,7 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
     }
 
     public static @NonNull ResidualBlock of(int filters) {
-        Builder b = new Builder();
-        b.filters = filters;
-        return new ResidualBlock(b.build());
+        return TYPE.with(b -> b.filters = filters);
     }
 
     public @NonNull ResidualBlock strides(int strides) {

@@ -53,9 +53,7 @@ public final class Dense extends KernelLayer<Dense.Config, Dense.Builder, Dense>
     }
 
     public static @NonNull Dense of(int units) {
-        Builder b = new Builder();
-        b.units = units;
-        return new Dense(b.build());
+        return TYPE.with(b -> b.units = units);
     }
 
     @Override

@@ -62,10 +62,10 @@ public final class Embedding extends AbstractLayer<Embedding.Config, Embedding.B
     }
 
     public static @NonNull Embedding of(int inputDim, int outputDim) {
-        Builder b = new Builder();
-        b.inputDim = inputDim;
-        b.outputDim = outputDim;
-        return new Embedding(b.build());
+        return TYPE.with(b -> {
+            b.inputDim = inputDim;
+            b.outputDim = outputDim;
+        });
     }
 
     public @NonNull Embedding embeddingsRegularizer(@Nullable Regularizer reg) {

@@ -81,9 +81,7 @@ public final class Bidirectional extends AbstractLayer<Bidirectional.Config, Bid
     }
 
     public static @NonNull Bidirectional of(@NonNull Layer recurrent) {
-        Builder b = new Builder();
-        b.layer = recurrent;
-        return new Bidirectional(b.build());
+        return TYPE.with(b -> b.layer = recurrent);
     }
 
     public @NonNull Bidirectional mergeMode(@NonNull MergeMode mode) {

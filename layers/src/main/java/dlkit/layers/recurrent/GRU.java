@@ -62,9 +62,7 @@ public final class GRU extends RecurrentLayer<GRU.Config, GRU.Builder, GRU> {
     }
 
     public static @NonNull GRU of(int units) {
-        Builder b = new Builder();
-        b.units = units;
-        return new GRU(b.build());
+        return TYPE.with(b -> b.units = units);
     }
 
     @Override

@@ -58,9 +58,7 @@ public final class LSTM extends RecurrentLayer<LSTM.Config, LSTM.Builder, LSTM> 
     }
 
     public static @NonNull LSTM of(int units) {
-        Builder b = new Builder();
-        b.units = units;
-        return new LSTM(b.build());
+        return TYPE.with(b -> b.units = units);
     }
 
     @Override

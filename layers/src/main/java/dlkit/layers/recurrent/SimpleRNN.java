@@ -51,8 +51,6 @@ public final class SimpleRNN extends RecurrentLayer<SimpleRNN.Config, SimpleRNN.
     }
 
     public static @NonNull SimpleRNN of(int units) {
-        Builder b = new Builder();
-        b.units = units;
-        return new SimpleRNN(b.build());
+        return TYPE.with(b -> b.units = units);
     }
 }

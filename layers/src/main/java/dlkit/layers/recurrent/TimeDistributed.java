@@ -49,9 +49,7 @@ public final class TimeDistributed extends AbstractLayer<TimeDistributed.Config,
     }
 
     public static @NonNull TimeDistributed of(@NonNull Layer layer) {
-        Builder b = new Builder();
-        b.layer = layer;
-        return new TimeDistributed(b.build());
+        return TYPE.with(b -> b.layer = layer);
     }
 
     @Override

@@ -74,9 +74,7 @@ public final class UpSampling2D extends AbstractLayer<UpSampling2D.Config, UpSam
     }
 
     public static @NonNull UpSampling2D of(int rows, int cols) {
-        Builder b = new Builder();
-        b.size = List.of(rows, cols);
-        return new UpSampling2D(b.build());
+        return TYPE.with(b -> b.size = List.of(rows, cols));
     }
 
     public @NonNull UpSampling2D interpolation(@NonNull Interpolation interpolation) {
