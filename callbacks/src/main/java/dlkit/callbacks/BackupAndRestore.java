@@ -1,6 +1,7 @@
 package dlkit.callbacks;
 
 import dlkit.DlkitException;
+import dlkit.files.OutputPaths;
 import dlkit.model.Callback;
 import dlkit.model.Checkpoint;
 import dlkit.model.TrainingState;
@@ -113,7 +114,7 @@ public final class BackupAndRestore implements Callback {
     }
 
     static BackupAndRestore fromConfig(Options o, Path outputDir) {
-        BackupAndRestore b = new BackupAndRestore(outputDir.resolve(o.string("backup_dir", ".")).normalize());
+        BackupAndRestore b = new BackupAndRestore(OutputPaths.inside(outputDir, o.string("backup_dir", "."), o.at("backup_dir")));
         b.saveEverySteps(o.saveFreq());
         b.deleteCheckpoint(o.bool("delete_checkpoint", false));
         return b;

@@ -1,7 +1,8 @@
 package dlkit.callbacks;
 
 import dlkit.DlkitException;
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
+import dlkit.files.OutputPaths;
 import dlkit.model.Callback;
 import dlkit.model.History;
 import dlkit.model.TrainingState;
@@ -134,7 +135,7 @@ public final class CSVLogger implements Callback {
     }
 
     static CSVLogger fromConfig(Options o, Path outputDir) {
-        Path f = outputDir.resolve(o.string("filename", "log.csv"));
+        Path f = OutputPaths.inside(outputDir, o.string("filename", "log.csv"), o.at("filename"));
         String sep = o.string("separator", ",");
         CSVLogger[] r = new CSVLogger[1];
         o.apply("separator", () -> r[0] = new CSVLogger(f, sep, o.bool("append", false)));

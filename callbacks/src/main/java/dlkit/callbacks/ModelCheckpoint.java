@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.DlkitException;
 import dlkit.config.Json;
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
+import dlkit.files.OutputPaths;
 import dlkit.io.Safetensors;
 import dlkit.model.Callback;
 import dlkit.model.TrainingState;
@@ -186,7 +187,8 @@ public final class ModelCheckpoint implements Callback {
             throw new dlkit.ConfigException(o.at("filepath"), "required, e.g. \"ckpt-{epoch:03d}-{val_loss:.4f}.dlk\" (relative to the output directory)");
         }
         ModelCheckpoint[] c = new ModelCheckpoint[1];
-        o.apply("filepath", () -> c[0] = new ModelCheckpoint(outputDir.resolve(o.string("filepath", "")).toString()));
+        Path file = OutputPaths.inside(outputDir, o.string("filepath", ""), o.at("filepath"));
+        o.apply("filepath", () -> c[0] = new ModelCheckpoint(file.toString()));
         ModelCheckpoint mc = c[0];
         o.apply("monitor", () -> mc.monitor(o.string("monitor", "val_loss")));
         o.apply("mode", () -> mc.mode(o.choice("mode", "auto", Monitor.MODES)));

@@ -71,11 +71,7 @@ final class Options {
         if (!has(key)) {
             return def;
         }
-        JsonNode n = node.get(key);
-        if (!n.isIntegralNumber() || n.asLong() < min || n.asLong() > Integer.MAX_VALUE) {
-            throw new ConfigException(at(key), "expected an integer >= " + min + ", got " + n);
-        }
-        return n.asInt();
+        return Json.integer(node.get(key), at(key), min, Integer.MAX_VALUE, "an integer >= " + min);
     }
 
     boolean bool(String key, boolean def) {
@@ -97,7 +93,7 @@ final class Options {
         if (f.isTextual() && f.asText().equals("epoch")) {
             return 0;
         }
-        if (f.isIntegralNumber() && f.asLong() >= 1 && f.asLong() <= Integer.MAX_VALUE) {
+        if (f.isIntegralNumber() && f.canConvertToInt() && f.asInt() >= 1) {
             return f.asInt();
         }
         throw new ConfigException(at("save_freq"), "expected \"epoch\" or a positive number of batches, got " + f);

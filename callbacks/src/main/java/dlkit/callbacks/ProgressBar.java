@@ -16,6 +16,8 @@ public final class ProgressBar implements Callback {
     private final boolean live;
     private long epochStart;
     private long lastDraw;
+    /** The width of the line on screen now: a shorter redraw is padded over it (\r alone would leave stale digits). */
+    private int drawn;
 
     public ProgressBar(@NonNull PrintStream out, boolean live) {
         this.out = out;
@@ -32,6 +34,7 @@ public final class ProgressBar implements Callback {
         out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, state.epochs());
         epochStart = System.nanoTime();
         lastDraw = 0;
+        drawn = 0;
     }
 
     @Override
@@ -41,15 +44,23 @@ public final class ProgressBar implements Callback {
             return;
         }
         lastDraw = now;
-        out.print("\r" + line(batch + 1, state.stepsPerEpoch(), now, logs, false));
+        out.print("\r" + over(line(batch + 1, state.stepsPerEpoch(), now, logs, false)));
         out.flush();
     }
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs, TrainingState state) {
         long steps = state.stepsPerEpoch();
-        out.print((live ? "\r" : "") + line(steps, steps, System.nanoTime(), logs, true) + "\n");
+        String last = line(steps, steps, System.nanoTime(), logs, true);
+        out.print((live ? "\r" + over(last) : last) + "\n");
         out.flush();
+    }
+
+    /** {@code line} padded with spaces to cover what is on screen. */
+    String over(String line) {
+        String padded = line.length() < drawn ? line + " ".repeat(drawn - line.length()) : line;
+        drawn = line.length();
+        return padded;
     }
 
     String line(long step, long steps, long now, Map<String, Double> logs, boolean done) {

@@ -34,4 +34,12 @@ class ProgressBarTest {
         assertTrue(lines[1].matches("2/2 ━{20} \\d+s \\d+(us|ms)/step - loss: \\d\\.\\d{4} - accuracy: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_accuracy: \\d\\.\\d{4}"), lines[1]);
         assertEquals("Epoch 2/2", lines[2]);
     }
+
+    @Test
+    void aShorterRedrawCoversTheLongerLineBeforeIt() {
+        ProgressBar bar = new ProgressBar(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), true);
+        assertEquals("12/100 ETA 10s", bar.over("12/100 ETA 10s"));
+        assertEquals("13/100 ETA 9s ", bar.over("13/100 ETA 9s"));
+        assertEquals("14/100 ETA 8s", bar.over("14/100 ETA 8s"));
+    }
 }

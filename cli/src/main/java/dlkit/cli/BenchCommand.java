@@ -15,9 +15,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Training ms/step and samples/s after warm-up, and predict throughput, for a config's model and data.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = {
+        "Measure a config's training and predict speed.", "Training ms/step and samples/s after a warm-up, then predict throughput, on the config's model and data."})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CONFIG")
+    @Parameters(paramLabel = "CONFIG", description = "The run config (JSON).")
     Path config;
 
     @Option(names = "--steps", defaultValue = "100", description = "Timed training steps (default ${DEFAULT-VALUE}).")

@@ -33,6 +33,7 @@ public final class Dl {
         }
         dlkit.data.NamedDatasets.setDownloadListener(new DownloadProgress(System.err));
         CommandLine cli = new CommandLine(new Dl());
+        HelpText.wrap(cli);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (verbose) {
@@ -56,7 +57,14 @@ public final class Dl {
             err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
             return BAD_INPUT;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // A last resort: sizes are checked before anything large is allocated, so this should never be reached.
+            cli.getErr().println("dl: error: out of memory (" + e.getMessage() + "); raise the limit with DL_JAVA_OPTS=-Xmx..."
+                    + " or use a smaller model, batch or data set");
+            return RUN_FAILED;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -6,7 +6,8 @@ import dlkit.config.Json;
 import dlkit.data.ArrayDataset;
 import dlkit.data.NamedDatasets;
 import dlkit.model.Model;
-import dlkit.data.Normalization;
+import dlkit.layers.preprocessing.Preprocessing;
+import dlkit.run.Preprocessors;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
@@ -19,13 +20,13 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = {
         "Loss and metrics of a saved model on a data set.",
-        "--data is a run config (its test split, else validation, else train; normalised as in training) or a",
-        "named data set (fashion-mnist, mnist, digits; its test split), normalised with --normalize."})
+        "A model trained by dl train normalises raw data itself; --normalize serves archives made before that."})
 final class EvaluateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "A .dlk archive.")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "CONFIG_OR_DATASET")
+    @Option(names = "--data", required = true, paramLabel = "CONFIG_OR_DATASET",
+            description = "A run config (.json: its test split, else validation, else train) or a named data set (fashion-mnist, mnist, digits: its test split).")
     String data;
 
     @Option(names = "--normalize", defaultValue = "none", description = "For a named data set: none, scale or standardize (statistics from its train split).")
@@ -40,7 +41,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Model m = Model.load(model);
-        ArrayDataset d = data.endsWith(".json") ? fromConfig(Path.of(data)) : named(m);
+        ArrayDataset d = data.endsWith(".json") ? fromConfig(Path.of(data), m) : named(m);
         Map<String, Double> r = m.evaluate(d);
         if (confusionPng != null) {
             ConfusionMatrixImage.write(m.confusionMatrix(d), NamedDatasets.classNames(datasetName()), confusionPng);
@@ -64,17 +65,26 @@ final class EvaluateCommand implements Callable<Integer> {
         return RunConfig.read(Path.of(data)).data().train().path("type").asText();
     }
 
-    ArrayDataset fromConfig(Path file) {
+    ArrayDataset fromConfig(Path file, Model m) {
         Run run = Run.prepare(RunConfig.read(file));
-        return run.test() != null ? run.test() : run.train();
+        ArrayDataset d = run.test() != null ? run.test() : run.train();
+        // An archive from before preprocessing travelled inside models: normalise its data as its run did.
+        return run.preprocessing() != null && !Preprocessors.takesRawData(m) ? Run.fit(m, d, "--data").preprocessed(run.preprocessing()) : d;
     }
 
     ArrayDataset named(Model m) {
         if (!NamedDatasets.NAMES.contains(data)) {
             throw new ConfigException("--data", "expected a run config (.json) or one of " + NamedDatasets.NAMES + ", got \"" + data + "\"");
         }
-        ArrayDataset train = NamedDatasets.load(data, "train");
-        ArrayDataset test = NamedDatasets.load(data, "test");
-        return Run.fit(m, test, Normalization.fit(train, normalize), "--data " + data);
+        ArrayDataset test = Run.fit(m, NamedDatasets.load(data, "test"), "--data " + data);
+        if (normalize.equals("none")) {
+            return test;
+        }
+        if (Preprocessors.takesRawData(m)) {
+            throw new ConfigException("--normalize", "model '" + m.name() + "' normalises its input itself (layer '" + m.layers().get(1).name()
+                    + "'); evaluate it on raw data, without --normalize");
+        }
+        Preprocessing<?, ?, ?> pre = Preprocessors.forMode(normalize, NamedDatasets.load(data, "train"), m.inputShape());
+        return pre == null ? test : test.preprocessed(pre);
     }
 }

@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "plot", mixinStandardHelpOptions = true, description = {
-        "Draw a run's training curves (loss and metrics per epoch, training and validation) from RUN_DIR/history.csv",
-        "into training.png and training.svg."})
+        "Redraw a run's training curves.",
+        "Loss and metrics per epoch, training and validation, from RUN_DIR/history.csv into training.png and training.svg."})
 final class PlotCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", description = "A dl train output directory (holding history.csv).")
     Path dir;

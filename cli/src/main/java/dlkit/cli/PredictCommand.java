@@ -3,7 +3,7 @@ package dlkit.cli;
 import dlkit.ConfigException;
 import dlkit.data.Csv;
 import dlkit.data.Npy;
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
 import dlkit.model.Model;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -19,14 +19,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "predict", mixinStandardHelpOptions = true, description = {
-        "Model outputs for the samples in a CSV (header row, feature columns only) or .npy file.",
-        "CSV output: the predicted class then one column per output; .npy output: the outputs array."})
+        "Model outputs for the samples in a CSV or .npy file.",
+        "Samples are raw, as the model was trained on them (a model trained by dl train normalises its input itself).",
+        "CSV out: the predicted class, then one column per output; .npy out: the outputs array."})
 final class PredictCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "A .dlk archive.")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE")
+    @Option(names = "--input", required = true, paramLabel = "FILE",
+            description = "The samples: a .csv or .csv.gz file (a row per sample, a column per feature) or a .npy array [samples, ...].")
     Path input;
+
+    @Option(names = "--no-header", description = "The CSV's first row is data (default: it names the columns when any of its cells is not a number).")
+    boolean noHeader;
+
+    @Option(names = "--skip-column", paramLabel = "NAME_OR_INDEX", description = "Leave out this CSV column (its name, or 0-based index), such as the labels of a test file.")
+    String skipColumn;
 
     @Option(names = "--output", paramLabel = "FILE", description = "Where to write (.csv or .npy); standard output as CSV by default.")
     Path output;
@@ -42,7 +50,10 @@ final class PredictCommand implements Callable<Integer> {
             values = a.values();
             n = a.count();
         } else if (name.endsWith(".csv") || name.endsWith(".csv.gz")) {
-            Csv.Table t = Csv.read(input, true);
+            Csv.Table t = Csv.read(input, noHeader ? Csv.Header.ABSENT : Csv.Header.AUTO);
+            if (skipColumn != null) {
+                t = t.without(t.column(skipColumn, input.toString()));
+            }
             values = t.values();
             n = t.rows();
         } else {

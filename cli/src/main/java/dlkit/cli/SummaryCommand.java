@@ -1,9 +1,10 @@
 package dlkit.cli;
 
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
+import dlkit.files.InputFiles;
+import dlkit.model.Model;
 import dlkit.model.ModelConfig;
 import dlkit.plot.GraphPicture;
-import dlkit.model.Model;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,9 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "summary", mixinStandardHelpOptions = true, description = "Print the layer table of a run config, a model config or a .dlk archive.")
+@Command(name = "summary", mixinStandardHelpOptions = true, description = {
+        "Print a model's layer table.", "The model of a run config, a model config or a .dlk archive, with each layer's output shape and parameters."})
 final class SummaryCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CONFIG_OR_MODEL")
+    @Parameters(paramLabel = "CONFIG_OR_MODEL", description = "A run config, a model config (JSON) or a .dlk archive.")
     Path file;
 
     @Option(names = "--graph", paramLabel = "FILE", description = "Also draw the model's layers and connections: Graphviz source for FILE.dot, a picture for FILE.svg.")
@@ -26,7 +28,7 @@ final class SummaryCommand implements Callable<Integer> {
         if (file.getFileName().toString().endsWith(".dlk")) {
             m = Model.load(file);
         } else {
-            var text = java.nio.file.Files.readString(file);
+            var text = InputFiles.readString(file, InputFiles.MAX_CONFIG_BYTES, "JSON config or .dlk archive");
             var node = dlkit.config.Json.MAPPER.readTree(text);
             if (node != null && node.has("layers")) {
                 m = ModelConfig.fromJson(text, file.toString());

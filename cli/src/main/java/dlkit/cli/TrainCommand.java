@@ -2,11 +2,12 @@ package dlkit.cli;
 
 import dlkit.callbacks.BackupAndRestore;
 import dlkit.callbacks.ProgressBar;
-import dlkit.plot.ReconstructionGrid;
-import dlkit.model.Pretraining;
-import dlkit.plot.TrainingCurves;
-import dlkit.model.Checkpoint;
+import dlkit.files.AtomicFile;
 import dlkit.model.Callback;
+import dlkit.model.Checkpoint;
+import dlkit.model.Pretraining;
+import dlkit.plot.ReconstructionGrid;
+import dlkit.plot.TrainingCurves;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
 import java.io.IOException;
@@ -25,10 +26,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "train", mixinStandardHelpOptions = true, description = {
-        "Train the model a config describes.",
-        "Writes DIR/model.dlk, DIR/history.csv, DIR/metrics.json and DIR/training.png/.svg.",
-        "Backs up to DIR/checkpoint.dlk every epoch and on SIGINT/SIGTERM: the same command with the",
-        "same --output resumes a killed run where it stopped, and does nothing for a finished one."})
+        "Train the model a run config describes.",
+        "Writes DIR/model.dlk, DIR/history.csv, DIR/metrics.json and the curves in DIR/training.png and DIR/training.svg.",
+        "Backs up to DIR/checkpoint.dlk every epoch and on SIGINT or SIGTERM: the same command with the same --output resumes a killed run where it stopped, and does nothing for a finished one. A checkpoint of another config in DIR is an error."})
 final class TrainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The run config (JSON).")
     Path config;
@@ -73,12 +73,17 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException | SecurityException e) {
             throw new dlkit.ConfigException(null, "output directory " + out + " is not writable: " + e.getMessage());
         }
+        // What a killed run was writing when it died (.checkpoint.dlk.<random>.tmp): never complete, never read.
+        AtomicFile.removeStale(out);
         List<Callback> callbacks = new ArrayList<>(run.callbacks(out));
         BackupAndRestore backup = callbacks.stream().filter(BackupAndRestore.class::isInstance).map(BackupAndRestore.class::cast)
                 .findFirst().orElse(null);
         if (backup == null && !noBackup) {
             backup = new BackupAndRestore(out);
             callbacks.add(backup);
+        }
+        if (backup != null && backup.file().getParent() != null) {
+            AtomicFile.removeStale(backup.file().getParent());
         }
         if (backup != null && fresh) {
             Files.deleteIfExists(backup.file());
@@ -89,6 +94,11 @@ final class TrainCommand implements Callable<Integer> {
                 at = Checkpoint.info(backup.file());
             } catch (dlkit.ModelFileException e) {
                 throw new dlkit.ModelFileException(e.getMessage() + "; --fresh starts the run over (and replaces it)", e);
+            }
+            Run.Overrides mine = new Run.Overrides(epochs, batchSize, seed);
+            if (at.fingerprint() != null && !at.fingerprint().equals(run.fingerprint(mine))) {
+                throw new dlkit.ModelFileException(out + " holds a run of another config (" + backup.file().getFileName()
+                        + " was written by a different model, data, compile or fit setting); use --fresh to replace it, or another --output");
             }
             if (at.completed() && Files.exists(out.resolve("metrics.json"))) {
                 System.out.println("dl: " + out + " already holds the finished run (" + backup.file().getFileName()

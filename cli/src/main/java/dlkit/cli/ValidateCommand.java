@@ -7,9 +7,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "validate", mixinStandardHelpOptions = true, description = "Check a run config as a run would (keys, model, shapes, data, labels) without training.")
+@Command(name = "validate", mixinStandardHelpOptions = true, description = {
+        "Check a run config without training.", "Everything a run would check: keys, model, shapes, memory, data files and labels."})
 final class ValidateCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CONFIG")
+    @Parameters(paramLabel = "CONFIG", description = "The run config (JSON).")
     Path config;
 
     @Override

@@ -1,11 +1,13 @@
 package dlkit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -19,7 +21,7 @@ class CliDocsTest {
 
     static String render() {
         CommandLine dl = new CommandLine(new Dl());
-        dl.setUsageHelpWidth(110);
+        HelpText.wrap(dl);
         StringBuilder sb = new StringBuilder();
         sb.append("# The `dl` command\n\n");
         sb.append("Generated from the commands' help by `CliDocsTest` (which fails when this page and the code disagree).\n");
@@ -30,11 +32,30 @@ class CliDocsTest {
             if (e.getKey().equals("help") || e.getKey().equals("generate-completion")) {
                 continue;
             }
-            e.getValue().setUsageHelpWidth(110);
             sb.append("\n## `dl ").append(e.getKey()).append("`\n\n```\n")
                     .append(e.getValue().getUsageMessage(CommandLine.Help.Ansi.OFF)).append("```\n");
         }
         return sb.toString();
+    }
+
+    /** The help as a terminal shows it: 80 columns, and broken between words only (never "model.\ndlk"). */
+    @Test
+    void helpFitsEightyColumnsAndBreaksBetweenWords() {
+        CommandLine dl = new CommandLine(new Dl());
+        HelpText.wrap(dl);
+        List<String> pages = new java.util.ArrayList<>(List.of(dl.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+        dl.getSubcommands().values().forEach(c -> pages.add(c.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+        for (String page : pages) {
+            List<String> lines = page.lines().toList();
+            for (int line = 0; line < lines.size(); line++) {
+                int i = line;
+                assertTrue(lines.get(i).length() <= 80, "over 80 columns: " + lines.get(i));
+                // Java's line breaker splits after a dot: "model." then "dlk" on the next line.
+                // (A continuation is a paragraph line, or one indented into a description column; "  evaluate" starts an entry.)
+                boolean brokenAtDot = i + 1 < lines.size() && lines.get(i).matches(".*\\S[.]$") && lines.get(i + 1).matches("^(|\\s{5,})[a-z].*");
+                assertTrue(!brokenAtDot, () -> "a word broken at a dot:\n" + String.join("\n", lines.subList(i, i + 2)));
+            }
+        }
     }
 
     @Test

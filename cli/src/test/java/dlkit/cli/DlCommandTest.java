@@ -111,6 +111,27 @@ class DlCommandTest {
         assertEquals(4, pred.size());
         assertTrue(pred.get(0).startsWith("class,p0,p1"), pred.get(0));
 
+        // The preprocessing trained with the model travels in it: raw named data, no --normalize, the run's test loss.
+        Out raw = dl("evaluate", run.resolve("model.dlk").toString(), "--data", "digits", "--json");
+        assertEquals(0, raw.code(), raw.stderr());
+        assertEquals(metrics.path("test").path("loss").asDouble(), Json.MAPPER.readTree(raw.stdout()).path("loss").asDouble(), 1e-6);
+        Out twice = dl("evaluate", run.resolve("model.dlk").toString(), "--data", "digits", "--normalize", "scale");
+        assertEquals(2, twice.code(), twice.stderr());
+        assertTrue(twice.stderr().contains("normalises its input itself"), twice.stderr());
+
+        // The same samples without a header row, and with a label column to leave out: the same predictions.
+        String rows = csv.substring(csv.indexOf("\n") + 1);
+        Files.writeString(dir.resolve("bare.csv"), rows);
+        Out bare = dl("predict", run.resolve("model.dlk").toString(), "--input", dir.resolve("bare.csv").toString(), "--no-header");
+        assertEquals(0, bare.code(), bare.stderr());
+        assertEquals(String.join("\n", pred) + "\n", bare.stdout());
+        StringBuilder labelled = new StringBuilder("label," + csv.substring(0, csv.indexOf("\n") + 1));
+        rows.lines().forEach(r -> labelled.append("7,").append(r).append('\n'));
+        Files.writeString(dir.resolve("labelled.csv"), labelled);
+        Out skip = dl("predict", run.resolve("model.dlk").toString(), "--input", dir.resolve("labelled.csv").toString(), "--skip-column", "label");
+        assertEquals(0, skip.code(), skip.stderr());
+        assertEquals(bare.stdout(), skip.stdout());
+
         Out s = dl("summary", quickstart.toString());
         assertEquals(0, s.code(), s.stderr());
         assertTrue(s.stdout().contains("Total params: 4,810"), s.stdout());

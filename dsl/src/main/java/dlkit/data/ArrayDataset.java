@@ -2,6 +2,8 @@ package dlkit.data;
 
 import dlkit.DlkitException;
 import dlkit.tensor.Buf;
+import dlkit.layers.preprocessing.Preprocessing;
+import dlkit.layers.preprocessing.Samples;
 import dlkit.tensor.Shape;
 import java.util.Arrays;
 import java.util.List;
@@ -11,7 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** An in-memory dataset over row-major float arrays; {@link #slice} views share the arrays. */
-public final class ArrayDataset implements Dataset {
+public final class ArrayDataset implements Dataset, Samples {
     private final float[] x;
     private final float[] y;
     private final Shape featureShape;
@@ -109,6 +111,23 @@ public final class ArrayDataset implements Dataset {
         float[] xs = Arrays.copyOfRange(x, from * w, (from + count) * w);
         // Features and labels share one array: nothing writes to a dataset's arrays.
         return new ArrayDataset(xs, featureShape, xs, w);
+    }
+
+    /**
+     * Each sample's target is the sample as {@code preprocessing} (the model's first layer) turns it into: an
+     * autoencoder whose model takes raw data reconstructs what its hidden layers see.
+     */
+    public @NonNull ArrayDataset autoencoding(@NonNull Preprocessing<?, ?, ?> preprocessing) {
+        int w = featureShape.size();
+        float[] xs = Arrays.copyOfRange(x, from * w, (from + count) * w);
+        return new ArrayDataset(xs, featureShape, preprocessing.transform(xs, featureShape), w);
+    }
+
+    /** The same samples and labels with every feature turned by {@code preprocessing} (for a model that lacks it). */
+    public @NonNull ArrayDataset preprocessed(@NonNull Preprocessing<?, ?, ?> preprocessing) {
+        int w = featureShape.size();
+        float[] xs = preprocessing.transform(Arrays.copyOfRange(x, from * w, (from + count) * w), featureShape);
+        return new ArrayDataset(xs, featureShape, Arrays.copyOfRange(y, from * labelWidth, (from + count) * labelWidth), labelWidth);
     }
 
     public static @NonNull ArrayDataset of(float @NonNull [] @NonNull [] x, int @NonNull [] labels) {

@@ -1,14 +1,15 @@
 package dlkit.data;
 
 import dlkit.DlkitException;
+import dlkit.files.InputFiles;
+import dlkit.tensor.Memory;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.NonNull;
 
@@ -19,13 +20,22 @@ public final class Idx {
 
     private Idx() {}
 
+    /** Deflate expands at most about 1032:1, so a gzip of n bytes cannot hold more than this many times n. */
+    private static final long MAX_GZIP_RATIO = 1032;
+
+    /**
+     * Reads {@code path}, checking the header's counts against the file's real size (for a gzip, the most its
+     * compressed size can expand to) before allocating the values.
+     */
     public static @NonNull Array read(@NonNull Path path, boolean scale) {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+        long fileSize = InputFiles.size(path, "IDX file");
+        try (InputStream raw = new BufferedInputStream(InputFiles.open(path, "IDX file"), 1 << 16)) {
             raw.mark(2);
             int b0 = raw.read();
             int b1 = raw.read();
             raw.reset();
-            InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+            boolean gzip = b0 == 0x1f && b1 == 0x8b;
+            InputStream in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
             DataInputStream d = new DataInputStream(in);
             int magic = d.readInt();
             if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xff) != 0x08) {
@@ -35,28 +45,44 @@ public final class Idx {
             if (rank < 1 || rank > 4) {
                 throw new DlkitException(path + ": IDX rank " + rank + " is not supported (expected 1 to 4)");
             }
-            int count = d.readInt();
+            long count = Integer.toUnsignedLong(d.readInt());
             int[] dims = new int[rank - 1];
             long per = 1;
             for (int i = 0; i < dims.length; i++) {
-                dims[i] = d.readInt();
-                per *= dims[i];
+                long dim = Integer.toUnsignedLong(d.readInt());
+                if (dim < 1 || dim > Integer.MAX_VALUE) {
+                    throw new DlkitException(path + ": IDX dimension " + (i + 1) + " is " + dim + " (expected 1 to 2^31-1)");
+                }
+                dims[i] = (int) dim;
+                per *= dim;
             }
-            if (count < 0 || per <= 0 || count * per > Integer.MAX_VALUE) {
-                throw new DlkitException(path + ": implausible IDX dimensions " + count + " x " + java.util.Arrays.toString(dims));
+            long values = Memory.product(count, per);
+            long header = 4L * (rank + 1);
+            long room = gzip ? Memory.product(fileSize, MAX_GZIP_RATIO) : fileSize - header;
+            if (values < 0 || values > room) {
+                throw new DlkitException(path + ": truncated or corrupt IDX file: its header declares " + count + " samples of " + Arrays.toString(dims)
+                        + " (" + (values < 0 ? "more than 2^63" : String.format("%,d", values)) + " bytes) but " + (gzip
+                        ? "a " + String.format("%,d", fileSize) + "-byte gzip cannot hold that many" : "the file holds " + String.format("%,d", fileSize - header)));
             }
-            byte[] bytes = new byte[(int) (count * per)];
-            d.readFully(bytes);
-            float[] v = new float[bytes.length];
+            if (values > Integer.MAX_VALUE - 8) {
+                throw new DlkitException(path + ": " + String.format("%,d", values) + " values is more than one array holds (2^31)");
+            }
+            Memory.requireHeap(values * Float.BYTES, path + ": " + count + " samples of " + Arrays.toString(dims));
+            float[] v = new float[(int) values];
             float s = scale ? 1f / 255f : 1f;
-            for (int i = 0; i < bytes.length; i++) {
-                v[i] = (bytes[i] & 0xff) * s;
+            byte[] chunk = new byte[1 << 16];
+            for (int i = 0; i < v.length; ) {
+                int k = Math.min(chunk.length, v.length - i);
+                d.readFully(chunk, 0, k);
+                for (int j = 0; j < k; j++) {
+                    v[i++] = (chunk[j] & 0xff) * s;
+                }
             }
-            return new Array(count, dims, v);
-        } catch (NoSuchFileException e) {
-            throw new DlkitException(path + ": no such file");
+            return new Array((int) count, dims, v);
         } catch (EOFException e) {
             throw new DlkitException(path + ": truncated IDX file (fewer bytes than its header declares)");
+        } catch (java.util.zip.ZipException e) {
+            throw new DlkitException(path + ": corrupt gzip data: " + e.getMessage());
         } catch (IOException e) {
             throw new DlkitException(path + ": cannot read IDX file: " + e.getMessage(), e);
         }

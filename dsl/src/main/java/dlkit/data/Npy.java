@@ -1,14 +1,19 @@
 package dlkit.data;
 
 import dlkit.DlkitException;
+import dlkit.files.InputFiles;
+import dlkit.tensor.Memory;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.NonNull;
@@ -27,66 +32,124 @@ public final class Npy {
 
     private Npy() {}
 
+    /** NumPy caps a header at 64 KB in format 1.0 and uses little more in 2.0/3.0; anything larger is not a real file. */
+    static final int MAX_HEADER = 1 << 20;
+
+    /**
+     * Reads {@code path}, checking the header against the file's real size before allocating: the values
+     * (4 bytes each) must fit the heap, and a malformed header is an error naming the file and the field.
+     */
     public static @NonNull Array read(@NonNull Path path) {
-        byte[] b;
-        try {
-            b = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new DlkitException(path + ": no such file");
+        long fileSize = InputFiles.size(path, ".npy file");
+        try (InputStream raw = InputFiles.open(path, ".npy file")) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
+            byte[] pre = new byte[8];
+            if (fileSize >= 10) {
+                in.readFully(pre);
+            }
+            if (fileSize < 10 || (pre[0] & 0xff) != 0x93 || !new String(pre, 1, 5, StandardCharsets.ISO_8859_1).equals("NUMPY")) {
+                throw new DlkitException(path + ": not a .npy file (missing the \\x93NUMPY magic)");
+            }
+            int major = pre[6];
+            if (major < 1 || major > 3) {
+                throw new DlkitException(path + ": .npy format version " + major + "." + pre[7] + " is not supported (1.0 to 3.0)");
+            }
+            long headerLen = major == 1 ? Short.toUnsignedInt(Short.reverseBytes(in.readShort())) : Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
+            int start = major == 1 ? 10 : 12;
+            if (headerLen > MAX_HEADER || start + headerLen > fileSize) {
+                throw new DlkitException(path + ": .npy header length " + headerLen + " is " + (headerLen > MAX_HEADER ? "over " + MAX_HEADER + " bytes"
+                        : "beyond the end of the " + fileSize + "-byte file") + " (corrupt or truncated)");
+            }
+            byte[] hb = new byte[(int) headerLen];
+            in.readFully(hb);
+            String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+            Header h = parseHeader(header, path);
+            long n = Memory.product(h.shape());
+            long bytes = Memory.product(n, h.size());
+            long available = fileSize - start - headerLen;
+            if (bytes < 0 || bytes > available) {
+                throw new DlkitException(path + ": truncated .npy data: shape " + Arrays.toString(h.shape()) + " of " + h.kind() + h.size()
+                        + " needs " + (bytes < 0 ? "more than 2^63" : String.format("%,d", bytes)) + " bytes, the file has " + String.format("%,d", available));
+            }
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new DlkitException(path + ": " + String.format("%,d", n) + " values is more than one array holds (2^31)");
+            }
+            Memory.requireHeap(n * Float.BYTES, path + ": " + String.format("%,d", n) + " values");
+            float[] v = new float[(int) n];
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(h.order());
+            byte[] cb = chunk.array();
+            int per = cb.length / h.size();
+            for (int i = 0; i < n; ) {
+                int k = (int) Math.min(per, n - i);
+                in.readFully(cb, 0, k * h.size());
+                for (int j = 0; j < k; j++, i++) {
+                    v[i] = h.value(chunk, j);
+                }
+            }
+            return new Array(h.shape(), v);
+        } catch (EOFException e) {
+            throw new DlkitException(path + ": truncated .npy file");
         } catch (IOException e) {
             throw new DlkitException(path + ": cannot read: " + e.getMessage(), e);
         }
-        if (b.length < 10 || (b[0] & 0xff) != 0x93 || !new String(b, 1, 5, StandardCharsets.ISO_8859_1).equals("NUMPY")) {
-            throw new DlkitException(path + ": not a .npy file (missing the \\x93NUMPY magic)");
+    }
+
+    /** A parsed header: element kind ('f', 'i', 'u', 'b'), size in bytes, byte order and shape. */
+    private record Header(char kind, int size, ByteOrder order, long[] shape) {
+        float value(ByteBuffer b, int j) {
+            return switch (kind + ":" + size) {
+                case "f:4" -> b.getFloat(j * 4);
+                case "f:8" -> (float) b.getDouble(j * 8);
+                case "i:1" -> b.get(j);
+                case "u:1", "b:1" -> b.get(j) & 0xff;
+                case "i:2" -> b.getShort(j * 2);
+                case "u:2" -> b.getShort(j * 2) & 0xffff;
+                case "i:4" -> b.getInt(j * 4);
+                case "u:4" -> b.getInt(j * 4) & 0xffffffffL;
+                default -> b.getLong(j * 8);
+            };
         }
-        int major = b[6];
-        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        int headerLen = major == 1 ? Short.toUnsignedInt(bb.getShort(8)) : bb.getInt(8);
-        int start = major == 1 ? 10 : 12;
-        if (start + headerLen > b.length) {
-            throw new DlkitException(path + ": truncated .npy header");
-        }
-        String header = new String(b, start, headerLen, StandardCharsets.ISO_8859_1);
+    }
+
+    private static final java.util.Set<String> DTYPES = java.util.Set.of("f4", "f8", "i1", "u1", "b1", "i2", "u2", "i4", "u4", "i8", "u8");
+
+    private static Header parseHeader(String header, Path path) {
         Matcher d = DESCR.matcher(header);
         Matcher o = ORDER.matcher(header);
         Matcher s = SHAPE.matcher(header);
         if (!d.find() || !o.find() || !s.find()) {
-            throw new DlkitException(path + ": unreadable .npy header: " + header.trim());
+            String shown = header.length() > 200 ? header.substring(0, 200) + "..." : header;
+            throw new DlkitException(path + ": unreadable .npy header (expected 'descr', 'fortran_order' and 'shape'): " + shown.trim());
         }
         if (o.group(1).equals("True")) {
             throw new DlkitException(path + ": Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
         }
+        String dtype = d.group(2) + d.group(3);
+        if (!DTYPES.contains(dtype)) {
+            throw new DlkitException(path + ": descr: dtype " + (dtype.length() > 12 ? dtype.substring(0, 12) + "..." : dtype)
+                    + " is not supported (float32/64, int8-64, uint8-64 or bool)");
+        }
         String[] parts = s.group(1).split(",");
-        long[] shape = java.util.Arrays.stream(parts).map(String::trim).filter(p -> !p.isEmpty()).mapToLong(Long::parseLong).toArray();
-        long n = 1;
-        for (long v : shape) {
-            n *= v;
+        long[] shape = new long[parts.length];
+        int rank = 0;
+        for (String part : parts) {
+            String p = part.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            long dim;
+            try {
+                dim = Long.parseLong(p.endsWith("L") ? p.substring(0, p.length() - 1) : p);
+            } catch (NumberFormatException e) {
+                dim = -1;
+            }
+            if (dim < 0) {
+                throw new DlkitException(path + ": shape: \"" + (p.length() > 24 ? p.substring(0, 24) + "..." : p) + "\" is not a dimension (expected a non-negative integer)");
+            }
+            shape[rank++] = dim;
         }
-        char kind = d.group(2).charAt(0);
-        int size = Integer.parseInt(d.group(3));
         ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-        int dataStart = start + headerLen;
-        if ((long) dataStart + n * size > b.length) {
-            throw new DlkitException(path + ": truncated .npy data: shape " + java.util.Arrays.toString(shape) + " of " + d.group(2) + size
-                    + " needs " + n * size + " bytes, the file has " + (b.length - dataStart));
-        }
-        ByteBuffer data = ByteBuffer.wrap(b, dataStart, (int) (n * size)).slice().order(order);
-        float[] v = new float[(int) n];
-        for (int i = 0; i < n; i++) {
-            v[i] = switch (kind + ":" + size) {
-                case "f:4" -> data.getFloat(i * 4);
-                case "f:8" -> (float) data.getDouble(i * 8);
-                case "i:1" -> data.get(i);
-                case "u:1", "b:1" -> data.get(i) & 0xff;
-                case "i:2" -> data.getShort(i * 2);
-                case "u:2" -> data.getShort(i * 2) & 0xffff;
-                case "i:4" -> data.getInt(i * 4);
-                case "u:4" -> data.getInt(i * 4) & 0xffffffffL;
-                case "i:8", "u:8" -> data.getLong(i * 8);
-                default -> throw new DlkitException(path + ": dtype " + d.group(2) + size + " is not supported (float, int, uint or bool)");
-            };
-        }
-        return new Array(shape, v);
+        return new Header(d.group(2).charAt(0), Integer.parseInt(d.group(3)), order, Arrays.copyOf(shape, rank));
     }
 
     /** Writes float32 data in .npy 1.0 format. */

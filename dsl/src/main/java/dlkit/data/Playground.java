@@ -21,6 +21,12 @@ public final class Playground {
         if (!(noise >= 0 && noise <= 1)) {
             throw new IllegalArgumentException("noise: expected a number in [0, 1], got " + noise);
         }
+        if (samples > (Integer.MAX_VALUE - 8) / 2) {
+            throw new IllegalArgumentException("samples: " + samples + " is more than an array of two features each holds (at most "
+                    + (Integer.MAX_VALUE - 8) / 2 + ")");
+        }
+        // Features and labels: 3 floats a sample, after the ArrayDataset copy about twice that.
+        dlkit.tensor.Memory.requireHeap(24L * samples, "samples: " + String.format("%,d", samples) + " playground samples");
         SplittableRandom rng = new SplittableRandom(seed);
         float[] x = new float[samples * 2];
         float[] y = new float[samples];

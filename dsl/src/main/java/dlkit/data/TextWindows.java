@@ -1,9 +1,8 @@
 package dlkit.data;
 
 import dlkit.DlkitException;
+import dlkit.files.InputFiles;
 import dlkit.tensor.Shape;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jspecify.annotations.NonNull;
@@ -34,11 +33,7 @@ public final class TextWindows {
         byte[][] texts = new byte[files.size()][];
         int total = 0;
         for (int c = 0; c < files.size(); c++) {
-            try {
-                texts[c] = Files.readAllBytes(files.get(c));
-            } catch (IOException e) {
-                throw new DlkitException("cannot read text file " + files.get(c) + ": " + e.getMessage(), e);
-            }
+            texts[c] = InputFiles.readAll(files.get(c), Integer.MAX_VALUE - 8, "text file");
             int[] range = range(texts[c].length, testFraction, test);
             int count = windows(range[1] - range[0], window, stride);
             if (count == 0) {

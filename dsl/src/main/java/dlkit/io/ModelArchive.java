@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dlkit.DlkitException;
 import dlkit.ModelFileException;
 import dlkit.config.Json;
+import dlkit.files.AtomicFile;
+import dlkit.files.InputFiles;
 import dlkit.model.Model;
 import dlkit.model.ModelConfig;
 import dlkit.model.ModelFormat;
@@ -11,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Enumeration;
@@ -110,9 +111,7 @@ public final class ModelArchive implements ModelFormat {
 
     public static @NonNull Model read(@NonNull Path path) {
         String src = path.toString();
-        if (!Files.exists(path)) {
-            throw new ModelFileException(src + ": no such file");
-        }
+        checkFile(path);
         try (ZipFile zip = new ZipFile(path.toFile())) {
             Map<String, ZipEntry> found = new LinkedHashMap<>();
             for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
@@ -179,12 +178,21 @@ public final class ModelArchive implements ModelFormat {
         }
     }
 
+    /** An existing regular file (a device or FIFO is never an archive: ZipFile would read it without end). */
+    private static void checkFile(Path path) {
+        try {
+            InputFiles.size(path, ".dlk model archive");
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (dlkit.DlkitException e) {
+            throw new ModelFileException(e.getMessage(), e);
+        }
+    }
+
     /** The training state of a checkpoint, or null for a plain model archive. */
     public static @Nullable JsonNode readTraining(@NonNull Path path) {
         String src = path.toString();
-        if (!Files.exists(path)) {
-            throw new ModelFileException(src + ": no such file");
-        }
+        checkFile(path);
         try (ZipFile zip = new ZipFile(path.toFile())) {
             ZipEntry e = zip.getEntry(TRAINING);
             if (e == null) {

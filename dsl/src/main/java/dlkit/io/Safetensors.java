@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ModelFileException;
 import dlkit.config.Json;
+import dlkit.tensor.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -154,15 +155,15 @@ public final class Safetensors {
                 default -> throw new ModelFileException(where + ": dtype " + dtype + " is not supported (expected F32 or F64)");
             };
             long[] shape = new long[t.get("shape").size()];
-            long elems = 1;
             for (int i = 0; i < shape.length; i++) {
                 JsonNode d = t.get("shape").get(i);
                 if (!d.canConvertToExactIntegral() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
                     throw new ModelFileException(where + ": shape " + t.get("shape") + " has an invalid dimension");
                 }
                 shape[i] = d.asLong();
-                elems = Math.multiplyExact(elems, shape[i]);
             }
+            long elems = Memory.product(shape);
+            long span = Memory.product(elems, size);
             JsonNode offs = t.get("data_offsets");
             if (offs.size() != 2 || !offs.get(0).canConvertToExactIntegral() || !offs.get(1).canConvertToExactIntegral()) {
                 throw new ModelFileException(where + ": data_offsets must be [begin, end], got " + offs);
@@ -172,9 +173,9 @@ public final class Safetensors {
             if (begin < 0 || end < begin || end > dataLen) {
                 throw new ModelFileException(where + ": data_offsets [" + begin + ", " + end + "] fall outside the " + dataLen + " data bytes");
             }
-            if (end - begin != elems * size) {
-                throw new ModelFileException(where + ": " + dtype + " shape " + Arrays.toString(shape) + " needs " + elems * size
-                        + " bytes but data_offsets span " + (end - begin));
+            if (span < 0 || end - begin != span) {
+                throw new ModelFileException(where + ": " + dtype + " shape " + Arrays.toString(shape) + " needs "
+                        + (span < 0 ? "more than 2^63" : String.format("%,d", span)) + " bytes but data_offsets span " + (end - begin));
             }
             ranges.add(new long[] {begin, end});
             tensors.put(name, new Tensor(dtype, shape, ByteBuffer.wrap(bytes, (int) (dataStart + begin), (int) (end - begin)).slice()));

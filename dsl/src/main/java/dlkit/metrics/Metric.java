@@ -365,10 +365,7 @@ public record Metric(@NonNull Kind kind, int k) {
             for (var it = node.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (f.equals("k")) {
-                    if (!node.get(f).canConvertToExactIntegral() || node.get(f).asInt() < 1) {
-                        throw new ConfigException("k", "expected a positive integer, got " + node.get(f));
-                    }
-                    k = node.get(f).asInt();
+                    k = Json.integer(node.get(f), "k", 1, Integer.MAX_VALUE, "a positive integer");
                 } else if (!f.equals("type")) {
                     throw new ConfigException(f, "unknown key in metric (known keys: type, k)");
                 }

@@ -1,7 +1,10 @@
 package dlkit.model;
 
+import dlkit.ResourceException;
 import dlkit.ShapeException;
+import dlkit.data.Dataset;
 import dlkit.tensor.Buf;
+import dlkit.tensor.Memory;
 import dlkit.tensor.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +17,25 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class Batches {
     private Batches() {}
+
+    /**
+     * The batch a plan is built for: {@code batch}, but no more than the data holds (a batch_size above the sample
+     * count trains on all of them at once, as in Keras, without buffers for samples that never come).
+     */
+    static int planned(int batch, Dataset data) {
+        long n = data.size();
+        return n >= 0 ? (int) Math.max(1, Math.min(batch, n)) : batch;
+    }
+
+    /** A label buffer for {@code batch} samples of {@code width} values, or an error when that overflows an array. */
+    static float[] labels(int batch, int width) {
+        long n = (long) batch * width;
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new ResourceException("a batch of " + batch + " samples with " + width + " label values each is more than an array holds; use a smaller batch_size");
+        }
+        Memory.requireHeap(n * Float.BYTES, "the labels of a batch of " + batch);
+        return new float[(int) n];
+    }
 
     /** Each input as a buffer of the model's dtype (copied only if it is not one already), its shape checked. */
     static List<Buf> inputs(Model model, List<INDArray> xs, String what) {

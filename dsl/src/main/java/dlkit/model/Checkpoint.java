@@ -26,13 +26,50 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    /** Position and status of a checkpoint file, without loading its weights. */
-    public record Info(int epoch, long batchesDone, boolean completed, int epochs) {}
+    /**
+     * Position and status of a checkpoint file, without loading its weights; {@code fingerprint} is the
+     * {@link FitOptions#fingerprint} of the fit that wrote it (null when it had none).
+     */
+    public record Info(int epoch, long batchesDone, boolean completed, int epochs, @Nullable String fingerprint) {}
 
-    /** Reads a checkpoint's position; a plain model archive (no training state) is an error naming the file. */
+    /**
+     * Reads a checkpoint's position, every field checked (a file from elsewhere may hold anything): a plain model
+     * archive, an epoch outside [0, epochs] or a negative count is an error naming the file and the field.
+     */
     public static @NonNull Info info(@NonNull Path path) {
-        JsonNode t = training(path);
-        return new Info(t.path("epoch").asInt(), t.path("batches_done").asLong(), t.path("completed").asBoolean(), t.path("epochs").asInt());
+        return info(training(path), path);
+    }
+
+    private static Info info(JsonNode t, Path path) {
+        String at = path + "!training.json";
+        int epochs = field(t, "epochs", at, 1, Integer.MAX_VALUE, "a positive number of epochs");
+        int epoch = field(t, "epoch", at, 0, epochs, "an epoch in [0, " + epochs + "] (the epochs field)");
+        long batches = count(t, "batches_done", at);
+        JsonNode completed = t.path("completed");
+        if (!completed.isBoolean()) {
+            throw new ModelFileException(at + ": completed: expected true or false, got " + completed);
+        }
+        JsonNode fp = t.get("fingerprint");
+        if (fp != null && !fp.isTextual()) {
+            throw new ModelFileException(at + ": fingerprint: expected a string, got " + fp);
+        }
+        return new Info(epoch, batches, completed.asBoolean(), epochs, fp == null ? null : fp.asText());
+    }
+
+    private static int field(JsonNode t, String key, String at, int min, int max, String expected) {
+        try {
+            return Json.integer(t.path(key), key, min, max, expected);
+        } catch (dlkit.ConfigException e) {
+            throw new ModelFileException(at + ": " + e.getMessage());
+        }
+    }
+
+    private static long count(JsonNode t, String key, String at) {
+        JsonNode n = t.path(key);
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
+            throw new ModelFileException(at + ": " + key + ": expected a count >= 0, got " + n);
+        }
+        return n.asLong();
     }
 
     private static JsonNode training(Path path) {
@@ -56,6 +93,9 @@ public final class Checkpoint {
         t.put("epochs", s.epochs());
         t.put("completed", s.completed);
         t.put("seed", s.seed);
+        if (s.fingerprint != null) {
+            t.put("fingerprint", s.fingerprint);
+        }
         t.put("loss_sum", s.lossSum);
         t.put("seen", s.seen);
         ArrayNode metrics = t.putArray("metrics");
@@ -99,6 +139,19 @@ public final class Checkpoint {
     /** Loads weights, optimizer state and position from {@code path} into a running fit. */
     static void restore(Path path, TrainingState s) {
         JsonNode t = training(path);
+        Info at = info(t, path);
+        if (s.fingerprint != null && at.fingerprint() != null && !s.fingerprint.equals(at.fingerprint())) {
+            throw new ModelFileException(path + ": holds a run of another config (fingerprint " + at.fingerprint().substring(0, Math.min(12, at.fingerprint().length()))
+                    + ", this run's " + s.fingerprint.substring(0, Math.min(12, s.fingerprint.length())) + "); use --fresh or another --output");
+        }
+        if (s.stepsPerEpoch() >= 0 && at.batchesDone() > s.stepsPerEpoch()) {
+            throw new ModelFileException(path + "!training.json: batches_done: " + at.batchesDone() + " is more than an epoch's "
+                    + s.stepsPerEpoch() + " batches");
+        }
+        if (!t.path("seed").isIntegralNumber() || !t.path("seed").canConvertToLong()) {
+            throw new ModelFileException(path + "!training.json: seed: expected a 64-bit integer, got " + t.path("seed"));
+        }
+        long seen = count(t, "seen", path + "!training.json");
         Model saved = ModelFormat.forPath(path).load(path);
         Model model = s.model();
         JsonNode mine = layersOf(model);
@@ -116,11 +169,11 @@ public final class Checkpoint {
         model.setLearningRate(saved.learningRate());
         s.seed = t.path("seed").asLong();
         model.execution.setSeed(s.seed);
-        s.epoch = t.path("epoch").asInt();
-        s.batchesDone = t.path("batches_done").asLong();
-        s.completed = t.path("completed").asBoolean();
+        s.epoch = at.epoch();
+        s.batchesDone = at.batchesDone();
+        s.completed = at.completed();
         s.lossSum = t.path("loss_sum").asDouble();
-        s.seen = t.path("seen").asLong();
+        s.seen = seen;
         JsonNode metrics = t.path("metrics");
         if (metrics.size() != s.accumulators.size()) {
             throw new ModelFileException(path + "!training.json: " + metrics.size() + " metric states but this run has "

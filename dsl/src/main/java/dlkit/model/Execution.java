@@ -39,7 +39,7 @@ final class Execution {
         this.seed = seed;
     }
 
-    /** Layer {@code layer}'s own seed, fixed by the model's and its position. */
+    /** The own seed of the layer at random-stream position {@code layer} (see {@link Weights#stream}). */
     long seedFor(int layer) {
         return seed * 0xD1B54A32D192ED03L + layer;
     }

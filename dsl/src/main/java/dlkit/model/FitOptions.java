@@ -21,14 +21,15 @@ public final class FitOptions {
     private final int initialEpoch;
     private final List<Callback> callbacks;
     private final Augmentation augmentation;
+    private final @Nullable String fingerprint;
 
     private FitOptions(int epochs, int batchSize, double validationSplit, @Nullable Dataset validationData, boolean shuffle,
                        @Nullable Long seed, int initialEpoch, List<Callback> callbacks) {
-        this(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, Augmentation.NONE);
+        this(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, Augmentation.NONE, null);
     }
 
     private FitOptions(int epochs, int batchSize, double validationSplit, @Nullable Dataset validationData, boolean shuffle,
-                       @Nullable Long seed, int initialEpoch, List<Callback> callbacks, Augmentation augmentation) {
+                       @Nullable Long seed, int initialEpoch, List<Callback> callbacks, Augmentation augmentation, @Nullable String fingerprint) {
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs: expected a positive integer, got " + epochs);
         }
@@ -50,6 +51,7 @@ public final class FitOptions {
         this.initialEpoch = initialEpoch;
         this.callbacks = List.copyOf(callbacks);
         this.augmentation = augmentation;
+        this.fingerprint = fingerprint;
     }
 
     public static @NonNull FitOptions epochs(int epochs) {
@@ -61,43 +63,55 @@ public final class FitOptions {
     }
 
     public @NonNull FitOptions withEpochs(int v) {
-        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation);
+        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
     }
 
     public @NonNull FitOptions batchSize(int v) {
-        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation);
+        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
     }
 
     public @NonNull FitOptions validationSplit(double v) {
-        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, initialEpoch, callbacks, augmentation);
+        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
     }
 
     public @NonNull FitOptions validationData(@Nullable Dataset v) {
-        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, initialEpoch, callbacks, augmentation);
+        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
     }
 
     public @NonNull FitOptions shuffle(boolean v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, initialEpoch, callbacks, augmentation);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, initialEpoch, callbacks, augmentation, fingerprint);
     }
 
     /** Fixes weight initialisation (when the model has none yet), shuffling and dropout: same seed, same weights. */
     public @NonNull FitOptions seed(long v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, initialEpoch, callbacks, augmentation);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, initialEpoch, callbacks, augmentation, fingerprint);
     }
 
     public @NonNull FitOptions initialEpoch(int v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, callbacks, augmentation);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, callbacks, augmentation, fingerprint);
     }
 
     public @NonNull FitOptions callbacks(@NonNull Callback... v) {
         List<Callback> all = new ArrayList<>(callbacks);
         all.addAll(List.of(v));
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, all, augmentation);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, all, augmentation, fingerprint);
     }
 
     /** Augments every training batch (images only); validation and test data are never augmented. */
     public @NonNull FitOptions augmentation(@NonNull Augmentation v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, v);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, v, fingerprint);
+    }
+
+    /**
+     * What this fit is (a run config's hash, say): checkpoints record it, and resuming from one made under another
+     * fingerprint is refused instead of silently continuing some other training.
+     */
+    public @NonNull FitOptions fingerprint(@Nullable String v) {
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, v);
+    }
+
+    public @Nullable String fingerprint() {
+        return fingerprint;
     }
 
     public @NonNull Augmentation augmentation() {

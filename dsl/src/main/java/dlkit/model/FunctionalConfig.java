@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.DlkitException;
+import dlkit.ResourceException;
 import dlkit.config.Json;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
@@ -65,7 +66,10 @@ final class FunctionalConfig {
             }
         }
         try {
-            return Model.of(inputs, outputs).named(name).withDType(dtype);
+            return new Model(name, Graph.of(inputs, outputs), dtype);
+        } catch (ResourceException e) {
+            Integer i = e.layer() == null ? null : g.index.get(e.layer());
+            throw new ConfigException(i == null ? path : lp + "[" + i + "]", e.getMessage(), e);
         } catch (DlkitException e) {
             throw new ConfigException(path, e.getMessage(), e);
         }

@@ -35,8 +35,9 @@ final class Inference {
     /** Loss (with regularisation, as in Keras), per-output losses and metrics over {@code data}, logged as {@code prefix + name}. */
     void evaluateInto(Dataset data, int batch, Map<String, Double> logs, String prefix) {
         Objective objective = model.objective();
+        batch = Batches.planned(batch, data);
         Plan plan = model.plan(batch, false);
-        float[] y = new float[batch * data.labelWidth()];
+        float[] y = Batches.labels(batch, data.labelWidth());
         List<Metric.Accumulator> accs = objective.newAccumulators();
         int outputs = objective.heads.size();
         double lossSum = 0;

@@ -440,6 +440,15 @@ public class Model {
     }
 
     /**
+     * Checks, allocating nothing, that a batch of {@code batchSize} fits in what this JVM has left: activation
+     * buffers (with gradients when {@code training}) under the native-memory limit and each under 2^31 values.
+     * {@code fit} and {@code predict} check the same before they plan; a run config's validation calls it directly.
+     */
+    public void checkMemory(int batchSize, boolean training) {
+        Planner.checkMemory(graph.tensorShapes(), dtype, batchSize, training);
+    }
+
+    /**
      * Raises a clear error when {@code d} does not fit this compiled model: sample shape, labels per sample, and class
      * indices in range for sparse cross-entropy. {@code what} names the data in the message.
      */

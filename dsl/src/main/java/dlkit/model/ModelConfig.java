@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.DlkitException;
+import dlkit.ResourceException;
 import dlkit.config.Json;
 import dlkit.layers.Input;
 import dlkit.layers.Layer;
@@ -110,12 +111,9 @@ public final class ModelConfig {
             throw new ConfigException(Json.join(path, "format"), "expected \"" + FORMAT + "\", got " + node.get("format"));
         }
         if (node.has("version")) {
-            JsonNode v = node.get("version");
-            if (!v.canConvertToExactIntegral() || v.asInt() < 1) {
-                throw new ConfigException(Json.join(path, "version"), "expected a positive integer, got " + v);
-            }
-            if (v.asInt() > VERSION) {
-                throw new ConfigException(Json.join(path, "version"), "this file is format version " + v.asInt()
+            int v = Json.integer(node.get("version"), Json.join(path, "version"), 1, Integer.MAX_VALUE, "a positive integer");
+            if (v > VERSION) {
+                throw new ConfigException(Json.join(path, "version"), "this file is format version " + v
                         + " but this dlkit reads up to version " + VERSION + "; upgrade dlkit");
             }
         }
@@ -154,6 +152,8 @@ public final class ModelConfig {
         Model model;
         try {
             model = new Sequential(name, layers, dtype);
+        } catch (ResourceException e) {
+            throw new ConfigException(e.layerIndex() >= 0 ? lp + "[" + e.layerIndex() + "]" : lp, e.getMessage(), e);
         } catch (DlkitException e) {
             if (e instanceof ConfigException c) {
                 throw c;

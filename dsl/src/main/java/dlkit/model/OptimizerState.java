@@ -1,9 +1,11 @@
 package dlkit.model;
 
 import dlkit.DlkitException;
+import dlkit.ResourceException;
 import dlkit.optim.Optimizer;
 import dlkit.optim.UpdateRule;
 import dlkit.tensor.DType;
+import dlkit.tensor.Memory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,6 +29,14 @@ final class OptimizerState {
         this.rule = optimizer.rule();
         this.learningRate = optimizer.learningRate();
         boolean trainable = weights.dtype == DType.FLOAT32;
+        if (trainable) {
+            // Every rule keeps a fixed number of moments per weight (stateSize is linear), counted in long here.
+            long floats = (2L + rule.stateSize(1)) * weights.count;
+            Memory.requireHeap(floats * Float.BYTES, optimizer.type() + " over " + String.format("%,d", weights.count) + " weights (their copies and moments)");
+            if (floats - 2L * weights.count > Integer.MAX_VALUE) {
+                throw new ResourceException(optimizer.type() + " over " + String.format("%,d", weights.count) + " weights needs more than 2^31 moments");
+            }
+        }
         this.params = trainable ? new float[weights.count] : null;
         this.grads = trainable ? new float[weights.count] : null;
         this.state = trainable ? new float[rule.stateSize(weights.count)] : null;

@@ -159,7 +159,7 @@ final class PlanContext implements BuildContext {
 
     @Override
     public long seed() {
-        long s = model.execution.seedFor(node.layer());
+        long s = model.execution.seedFor(model.weights.streams[node.layer()]);
         return node.use() == 0 ? s : s * 0x9E3779B97F4A7C15L + node.use();
     }
 

@@ -1,11 +1,13 @@
 package dlkit.model;
 
+import dlkit.ResourceException;
 import dlkit.layers.Kernel;
 import dlkit.layers.Layer;
 import dlkit.layers.MaskRule;
 import dlkit.tensor.Blas;
 import dlkit.tensor.Buf;
 import dlkit.tensor.DType;
+import dlkit.tensor.Memory;
 import dlkit.tensor.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -93,6 +95,7 @@ final class Planner {
         if (inputGradient && g.inputs().length != 1) {
             throw new IllegalStateException("input gradients are planned for single-input models only");
         }
+        checkMemory(shapes, dtype, maxBatch, forTraining);
         Buf[] inputs = allocateInputs();
         boolean[] fusedOutputs = fuseOutputs();
         for (int ni = 0; ni < g.nodes().size(); ni++) {
@@ -128,6 +131,25 @@ final class Planner {
         }
         return new Plan(maxBatch, input, inputs, outputs, outputGrads, inputs.length == 1 ? grad[g.inputs()[0]] : null, fusedOutputs,
                 headLabels, kernels.toArray(new Kernel[0]), kernelLayers.stream().mapToInt(Integer::intValue).toArray(), activationElements);
+    }
+
+    /**
+     * Before anything is allocated: every activation buffer must be addressable (under 2^31 values) and all of them
+     * (with their gradients when training) must fit the native memory left, else an error naming the batch size.
+     */
+    static void checkMemory(List<Shape> shapes, DType dtype, int maxBatch, boolean forTraining) {
+        long perSample = 0;
+        for (int t = 0; t < shapes.size(); t++) {
+            int size = shapes.get(t).size();
+            if ((long) maxBatch * size > Integer.MAX_VALUE - 8) {
+                throw new ResourceException("a batch of " + maxBatch + " samples of shape " + shapes.get(t) + " is " + String.format("%,d", (long) maxBatch * size)
+                        + " values, more than one buffer holds (2^31); use a smaller batch_size");
+            }
+            perSample += size;
+        }
+        long values = Memory.product(maxBatch, perSample, forTraining ? 2 : 1);
+        Memory.requireOffHeap(Memory.product(values, dtype.bytes()), "a batch of " + maxBatch + " samples (" + String.format("%,d", perSample)
+                + " activation values each" + (forTraining ? ", and their gradients" : "") + ")");
     }
 
     private Buf allocate(int tensor) {

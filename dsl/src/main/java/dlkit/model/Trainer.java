@@ -44,7 +44,7 @@ final class Trainer {
         model.ensureInitialized(options.seed());
         checkAugmentation(options.augmentation());
         Split split = split(data, options);
-        int batch = options.batchSize();
+        int batch = Batches.planned(options.batchSize(), split.train());
         List<Metric.Accumulator> accs = model.objective().newAccumulators();
         long steps = split.train().size() < 0 ? -1 : (split.train().size() + batch - 1) / batch;
         History history = new History();
@@ -53,6 +53,7 @@ final class Trainer {
         callbacks.add(history);
         TrainingState state = new TrainingState(model, options.epochs(), steps, batch, history, callbacks, accs, model.execution.seed(),
                 options.initialEpoch());
+        state.fingerprint = options.fingerprint();
         for (Callback c : callbacks) {
             c.onTrainBegin(state);
         }
@@ -65,7 +66,7 @@ final class Trainer {
         }
         // Planned after any resume: layers fix their dropout seeds when compiled.
         Plan plan = model.plan(batch, true);
-        float[] y = new float[batch * split.train().labelWidth()];
+        float[] y = Batches.labels(batch, split.train().labelWidth());
         while (state.epoch < options.epochs() && !state.stopRequested()) {
             runEpoch(state, plan, y, split, options);
         }
@@ -112,7 +113,7 @@ final class Trainer {
     /** One epoch (or the rest of one a checkpoint stopped in): its batches, then validation and the epoch's end. */
     private void runEpoch(TrainingState state, Plan plan, float[] y, Split split, FitOptions options) {
         int epoch = state.epoch;
-        int batch = options.batchSize();
+        int batch = plan.maxBatch;
         if (state.batchesDone == 0) {
             state.accumulators.forEach(Metric.Accumulator::reset);
             state.lossSum = 0;

@@ -32,6 +32,8 @@ public final class TrainingState {
     boolean completed;
     final List<Path> checkpointRequests = new ArrayList<>();
     @Nullable Path resumeRequest;
+    /** {@link FitOptions#fingerprint}: written into checkpoints, compared on resume. */
+    @Nullable String fingerprint;
     boolean resumed;
 
     TrainingState(Model model, int epochs, long stepsPerEpoch, int batchSize, History history, List<Callback> callbacks,

@@ -1,10 +1,13 @@
 package dlkit.model;
 
 import dlkit.DlkitException;
+import dlkit.ResourceException;
 import dlkit.layers.Layer;
 import dlkit.layers.ParamSpec;
+import dlkit.layers.preprocessing.Preprocessing;
 import dlkit.tensor.Buf;
 import dlkit.tensor.DType;
+import dlkit.tensor.Memory;
 import dlkit.tensor.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +27,20 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Weights {
     record Slot(String key, int layer, ParamSpec spec, int offset) {}
 
+    /**
+     * Layer {@code i}'s position for random streams (weight initialisation, dropout): its index, not counting
+     * preprocessing layers before it, so moving the input pipeline into a model leaves its random numbers as they were.
+     */
+    static int stream(List<Layer> layers, int i) {
+        int s = i;
+        for (int j = 0; j < i; j++) {
+            if (layers.get(j) instanceof Preprocessing) {
+                s--;
+            }
+        }
+        return s;
+    }
+
     final DType dtype;
     final List<Slot> slots = new ArrayList<>();
     final int count;
@@ -33,12 +50,19 @@ final class Weights {
     final Buf paramBuf;
     final Buf gradBuf;
     private final Map<String, Slot> byKey = new LinkedHashMap<>();
+    /** Each layer's {@link #stream} position. */
+    final int[] streams;
 
     /** {@code inputShapes.get(i)}: what layer i's weights are built for; null for Inputs. */
     Weights(List<Layer> layers, List<Shape> inputShapes, DType dtype) {
         this.dtype = dtype;
-        int offset = 0;
-        int trainableCount = 0;
+        this.streams = new int[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            streams[i] = stream(layers, i);
+        }
+        long offset = 0;
+        long trainableCount = 0;
+        long[] perLayer = new long[layers.size()];
         for (boolean trainable : new boolean[] {true, false}) {
             for (int i = 0; i < layers.size(); i++) {
                 if (inputShapes.get(i) == null) {
@@ -48,22 +72,52 @@ final class Weights {
                     if (spec.trainable() != trainable) {
                         continue;
                     }
-                    Slot s = new Slot(layers.get(i).name() + "." + spec.name(), i, spec, offset);
+                    long n = spec.elements();
+                    perLayer[i] = n < 0 || perLayer[i] < 0 ? -1 : perLayer[i] + n;
+                    if (n < 0 || n > MAX_ELEMENTS || offset + n > MAX_ELEMENTS) {
+                        throw tooLarge(layers, perLayer, i, dtype, "more than 2^31 weights in all; dlkit holds a model's weights in one array"
+                                + " of at most " + String.format("%,d", MAX_ELEMENTS));
+                    }
+                    Slot s = new Slot(layers.get(i).name() + "." + spec.name(), i, spec, (int) offset);
                     slots.add(s);
                     byKey.put(s.key(), s);
-                    offset += spec.size();
+                    offset += n;
                 }
             }
             if (trainable) {
                 trainableCount = offset;
             }
         }
-        this.count = trainableCount;
-        this.total = offset;
+        this.count = (int) trainableCount;
+        this.total = (int) offset;
+        long bytes = (offset + trainableCount) * dtype.bytes();
+        if (bytes > Memory.offHeapAvailable()) {
+            int largest = 0;
+            for (int i = 1; i < perLayer.length; i++) {
+                largest = perLayer[i] > perLayer[largest] ? i : largest;
+            }
+            try {
+                Memory.requireOffHeap(bytes, "the model's " + String.format("%,d", offset) + " weights and their gradients");
+            } catch (ResourceException e) {
+                throw tooLarge(layers, perLayer, largest, dtype, e.getMessage());
+            }
+        }
         this.params = Nd4j.zeros(dtype.nd4j(), Math.max(1, total));
         this.grads = Nd4j.zeros(dtype.nd4j(), Math.max(1, count));
         this.paramBuf = Buf.wrap(params, 0, total);
         this.gradBuf = Buf.wrap(grads, 0, count);
+    }
+
+    /** One flat, int-indexed array holds them all (a little below 2^31: JVM arrays of the optimizer's copy). */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** Names the layer with the most weights, where a config reader can point. */
+    private static ResourceException tooLarge(List<Layer> layers, long[] perLayer, int i, DType dtype, String why) {
+        Layer l = layers.get(i);
+        String count = perLayer[i] < 0 ? "more than 2^63" : String.format("%,d", perLayer[i]);
+        long bytes = Memory.product(perLayer[i], dtype.bytes());
+        return new ResourceException("layer '" + l.name() + "' (" + l.type() + ") has " + count + " weights (" + Memory.format(bytes) + "): " + why,
+                l.name(), i);
     }
 
     Slot slot(int layer, String name) {
@@ -93,7 +147,7 @@ final class Weights {
         int idx = 0;
         for (Slot s : slots) {
             double[] v = new double[s.spec().size()];
-            s.spec().initializer().fill(v, s.spec().shape(), new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 31L * s.layer() + idx++));
+            s.spec().initializer().fill(v, s.spec().shape(), new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 31L * streams[s.layer()] + idx++));
             paramBuf.put(s.offset(), v, 0, v.length);
         }
     }

@@ -87,6 +87,27 @@ class DataSourcesTest {
     }
 
     @Test
+    void csvHeaderIsFoundByLookingAndLabelsByIndex() throws IOException {
+        Path p = dir.resolve("bare.csv");
+        Files.writeString(p, "1,0,2\r\n3,2,4\n");
+        Csv.Table t = Csv.read(p, Csv.Header.AUTO);
+        assertEquals(2, t.rows(), "a numeric first row is data, not a header");
+        ArrayDataset d = Csv.dataset(t, "1", 3, p.toString());
+        assertArrayEquals(new float[] {3, 4}, d.features(1));
+        assertEquals(1f, d.label(1, 2));
+        assertEquals(1, Csv.read(p, Csv.Header.PRESENT).rows());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, t.without(1).values());
+        String missing = assertThrows(DlkitException.class, () -> Csv.dataset(t, "label", 0, p.toString())).getMessage();
+        assertTrue(missing.contains("no header row, so name a column by its index"), missing);
+        Path named = dir.resolve("named.csv");
+        Files.writeString(named, "x1,label\n1,0\n");
+        assertEquals(1, Csv.read(named, Csv.Header.AUTO).rows());
+        Path longLine = dir.resolve("long.csv");
+        Files.writeString(longLine, "1".repeat(Csv.MAX_LINE + 1));
+        assertTrue(assertThrows(DlkitException.class, () -> Csv.read(longLine, Csv.Header.AUTO)).getMessage().contains("line 1 is longer than"));
+    }
+
+    @Test
     void textWindowsSplitEachFileWithoutOverlap() throws IOException {
         Path a = dir.resolve("a.txt");
         Path b = dir.resolve("b.txt");

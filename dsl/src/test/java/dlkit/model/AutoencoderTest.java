@@ -11,6 +11,7 @@ import dlkit.data.NamedDatasets;
 import dlkit.layers.Activation;
 import dlkit.layers.Input;
 import dlkit.layers.core.Dense;
+import dlkit.layers.preprocessing.Rescaling;
 import dlkit.layers.regularization.ActivityRegularization;
 import dlkit.layers.regularization.GaussianNoise;
 import dlkit.layers.reshaping.Flatten;
@@ -18,7 +19,6 @@ import dlkit.layers.reshaping.Reshape;
 import dlkit.loss.Loss;
 import dlkit.metrics.Metric;
 import dlkit.optim.Adam;
-import dlkit.data.Normalization;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class AutoencoderTest {
     private static ArrayDataset digits(String split) {
         ArrayDataset train = NamedDatasets.load("digits", "train");
-        return Normalization.fit(train, "scale").apply(NamedDatasets.load("digits", split));
+        return NamedDatasets.load("digits", split).preprocessed(Rescaling.fitRange(train));
     }
 
     private static Model autoencoder(boolean denoising, boolean sparse) {

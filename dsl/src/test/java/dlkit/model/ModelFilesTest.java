@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.ConfigException;
 import dlkit.ModelFileException;
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
 import dlkit.io.Safetensors;
 import dlkit.layers.Activation;
 import dlkit.layers.Initializer;

@@ -146,6 +146,53 @@ public final class Json {
         return b.startsWith("[") ? a + b : a + "." + b;
     }
 
+    /** {@code node} as compact JSON with every object's keys sorted: equal content gives equal text (for hashing). */
+    public static @NonNull String canonical(@NonNull JsonNode node) {
+        StringBuilder sb = new StringBuilder();
+        canonical(node, sb);
+        return sb.toString();
+    }
+
+    private static void canonical(JsonNode node, StringBuilder sb) {
+        if (node.isObject()) {
+            java.util.TreeMap<String, JsonNode> sorted = new java.util.TreeMap<>();
+            node.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+            sb.append('{');
+            boolean first = true;
+            for (var e : sorted.entrySet()) {
+                sb.append(first ? "" : ",").append(MAPPER.getNodeFactory().textNode(e.getKey())).append(':');
+                canonical(e.getValue(), sb);
+                first = false;
+            }
+            sb.append('}');
+        } else if (node.isArray()) {
+            sb.append('[');
+            for (int i = 0; i < node.size(); i++) {
+                sb.append(i > 0 ? "," : "");
+                canonical(node.get(i), sb);
+            }
+            sb.append(']');
+        } else {
+            sb.append(node);
+        }
+    }
+
+    /** An integer that fits a long, exactly: 2^70 or 1.5 are errors at {@code path}, never silently 0 or 1. */
+    public static long integer(@NonNull JsonNode n, @NonNull String path) {
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new ConfigException(path, "expected an integer" + (n.isIntegralNumber() ? " of at most 64 bits" : "") + ", got " + n);
+        }
+        return n.asLong();
+    }
+
+    /** An integer in [{@code min}, {@code max}]; otherwise "expected {@code expected}, got ..." at {@code path}. */
+    public static int integer(@NonNull JsonNode n, @NonNull String path, int min, int max, @NonNull String expected) {
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < min || n.asLong() > max) {
+            throw new ConfigException(path, "expected " + expected + ", got " + n);
+        }
+        return n.asInt();
+    }
+
     /** An enum constant as files spell it: its Java name in lower case ({@code CHANNELS_LAST} is {@code "channels_last"}). */
     public static @NonNull String enumName(@NonNull Enum<?> constant) {
         return constant.name().toLowerCase(Locale.ROOT);

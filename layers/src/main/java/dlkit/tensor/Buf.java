@@ -31,6 +31,10 @@ public abstract sealed class Buf permits Buf.F32, Buf.F64 {
 
     /** A new zeroed buffer of its own. */
     public static @NonNull Buf allocate(@NonNull DType dtype, int length) {
+        if (length < 0) {
+            throw new dlkit.ResourceException("a buffer size overflowed (" + length + "): the model or batch is too large");
+        }
+        Memory.requireOffHeap((long) length * dtype.bytes(), "a buffer of " + String.format("%,d", length) + " values");
         return wrap(Nd4j.zeros(dtype.nd4j(), Math.max(1, length)), 0, length);
     }
 

@@ -53,7 +53,7 @@ public final class Shape {
             n *= d;
         }
         if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("shape " + this + " has more than 2^31 elements per sample");
+            throw new dlkit.ShapeException("shape " + this + " has " + String.format("%,d", n) + " elements per sample; at most 2,147,483,647 are supported");
         }
         return (int) n;
     }

@@ -94,6 +94,19 @@ public final class LayerTestKit {
         return new Chain(List.of(layer), input, n, DType.FLOAT64).forward(x, n, training, step);
     }
 
+    /** Inference forward of {@code layer} alone on float32 buffers (the layers' float32 kernels). */
+    public static float[] forward32(Layer layer, Shape input, float[] x) {
+        int n = x.length / input.size();
+        Chain chain = new Chain(List.of(layer), input, n, DType.FLOAT32);
+        chain.input.put(0, x, 0, x.length);
+        for (Kernel k : chain.kernels) {
+            k.forward(n, false, 0);
+        }
+        float[] out = new float[n * chain.shapes.get(1).size()];
+        chain.output.get(0, out, 0, out.length);
+        return out;
+    }
+
     public static void roundTrip(Layer layer) {
         Layer named = layer.named("round_trip");
         ObjectNode json = LayerRegistry.toJson(named);

@@ -1,6 +1,6 @@
 package dlkit.plot;
 
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
 import dlkit.metrics.ConfusionMatrix;
 import java.awt.BasicStroke;
 import java.awt.Color;

@@ -1,7 +1,7 @@
 package dlkit.plot;
 
 import dlkit.DlkitException;
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
 import dlkit.model.Model;
 import dlkit.tensor.Shape;
 import java.awt.Color;

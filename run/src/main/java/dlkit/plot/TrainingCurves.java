@@ -5,13 +5,12 @@ import de.erichseifert.vectorgraphics2d.Processors;
 import de.erichseifert.vectorgraphics2d.VectorGraphics2D;
 import de.erichseifert.vectorgraphics2d.util.PageSize;
 import dlkit.DlkitException;
-import dlkit.io.AtomicFile;
+import dlkit.files.AtomicFile;
+import dlkit.files.InputFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,14 +124,10 @@ public final class TrainingCurves {
 
     /** Reads a run's {@code history.csv} (epoch column first) into columns by name. */
     public static @NonNull Map<String, List<Double>> readHistory(@NonNull Path csv) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
+        if (!Files.exists(csv)) {
             throw new DlkitException(csv + ": no such file (a run directory holds history.csv after dl train)");
-        } catch (IOException e) {
-            throw new DlkitException(csv + ": cannot read: " + e.getMessage(), e);
         }
+        List<String> lines = InputFiles.readString(csv, InputFiles.MAX_CONFIG_BYTES, "history.csv").lines().toList();
         if (lines.isEmpty() || !lines.get(0).startsWith("epoch")) {
             throw new DlkitException(csv + ": expected a header line starting with \"epoch\"");
         }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Data sources in a run config. Paths are relative to the config file.
@@ -24,7 +25,8 @@ import org.jspecify.annotations.NonNull;
  * <li>{@code {"type": "fashion-mnist" | "mnist" | "digits", "split": "train" | "test"}} — named data sets
  * <li>{@code {"type": "playground", "dataset": "spiral", "samples": 500, "noise": 0.1, "seed": 1}}
  * <li>{@code {"type": "idx", "images": "...", "labels": "..."}}
- * <li>{@code {"type": "csv", "path": "...", "label": "label", "one_hot": 0}} (one_hot: class count, 0 = class indices)
+ * <li>{@code {"type": "csv", "path": "...", "label": "label", "one_hot": 0, "header": "auto"}} (label: a name or a 0-based
+ * index; one_hot: class count, 0 = class indices; header: true, false or "auto")
  * <li>{@code {"type": "npy", "x": "...", "y": "..."}}
  * <li>{@code {"type": "text-windows", "files": [...], "window": 64, "stride": 16, "test_fraction": 0.2, "split": "train"}}
  * </ul>
@@ -36,7 +38,7 @@ public final class DataSources {
             "digits", Set.of("type", "limit", "split"),
             "playground", Set.of("type", "limit", "dataset", "samples", "noise", "seed"),
             "idx", Set.of("type", "limit", "images", "labels"),
-            "csv", Set.of("type", "limit", "path", "label", "one_hot"),
+            "csv", Set.of("type", "limit", "path", "label", "one_hot", "header"),
             "npy", Set.of("type", "limit", "x", "y"),
             "text-windows", Set.of("type", "limit", "files", "window", "stride", "test_fraction", "split"));
     public static final List<String> TYPES = List.of("fashion-mnist", "mnist", "digits", "playground", "idx", "csv", "npy", "text-windows");
@@ -56,11 +58,7 @@ public final class DataSources {
         Json.checkKeys(src, keys, path);
         int limit = -1;
         if (src.has("limit")) {
-            long l = RunConfig.integer(src.get("limit"), path + ".limit");
-            if (l < 1) {
-                throw new ConfigException(path + ".limit", "expected a positive number of samples, got " + l);
-            }
-            limit = (int) Math.min(Integer.MAX_VALUE, l);
+            limit = Json.integer(src.get("limit"), path + ".limit", 1, Integer.MAX_VALUE, "a positive number of samples");
         }
         ArrayDataset all = loadAll(src, type, path, baseDir);
         // The first samples: for the Fashion-MNIST and MNIST training sets those are close to balanced across classes.
@@ -73,15 +71,15 @@ public final class DataSources {
                 case "fashion-mnist", "mnist", "digits" -> NamedDatasets.load(type, src.has("split") ? RunConfig.text(src.get("split"), path + ".split") : "train");
                 case "playground" -> Playground.generate(
                         src.has("dataset") ? RunConfig.text(src.get("dataset"), path + ".dataset") : "spiral",
-                        src.has("samples") ? (int) RunConfig.integer(src.get("samples"), path + ".samples") : 500,
+                        src.has("samples") ? Json.integer(src.get("samples"), path + ".samples", 1, Integer.MAX_VALUE, "a positive number of samples") : 500,
                         src.has("noise") ? number(src.get("noise"), path + ".noise") : 0,
-                        src.has("seed") ? RunConfig.integer(src.get("seed"), path + ".seed") : 0);
+                        src.has("seed") ? Json.integer(src.get("seed"), path + ".seed") : 0);
                 case "idx" -> Idx.dataset(file(src, "images", path, baseDir), file(src, "labels", path, baseDir), false);
                 case "csv" -> {
                     Path p = file(src, "path", path, baseDir);
-                    String label = src.has("label") ? RunConfig.text(src.get("label"), path + ".label") : "label";
-                    int oneHot = src.has("one_hot") ? (int) RunConfig.integer(src.get("one_hot"), path + ".one_hot") : 0;
-                    yield Csv.dataset(Csv.read(p, true), label, oneHot, p.toString());
+                    String label = src.has("label") ? label(src.get("label"), path + ".label") : "label";
+                    int oneHot = src.has("one_hot") ? Json.integer(src.get("one_hot"), path + ".one_hot", 0, 1 << 20, "a number of classes (0: labels are class indices)") : 0;
+                    yield Csv.dataset(Csv.read(p, header(src.get("header"), path + ".header")), label, oneHot, p.toString());
                 }
                 case "npy" -> {
                     Path xp = file(src, "x", path, baseDir);
@@ -117,8 +115,8 @@ public final class DataSources {
                     if (!split.equals("train") && !split.equals("test")) {
                         throw new ConfigException(path + ".split", "expected \"train\" or \"test\", got \"" + split + "\"");
                     }
-                    yield TextWindows.load(paths, src.has("window") ? (int) RunConfig.integer(src.get("window"), path + ".window") : 64,
-                            src.has("stride") ? (int) RunConfig.integer(src.get("stride"), path + ".stride") : 16,
+                    yield TextWindows.load(paths, src.has("window") ? Json.integer(src.get("window"), path + ".window", 1, 1 << 20, "a window length in characters") : 64,
+                            src.has("stride") ? Json.integer(src.get("stride"), path + ".stride", 1, 1 << 20, "a stride in characters") : 16,
                             src.has("test_fraction") ? number(src.get("test_fraction"), path + ".test_fraction") : 0.2, split.equals("test"));
                 }
                 default -> throw new IllegalStateException(type);
@@ -127,9 +125,30 @@ public final class DataSources {
             throw ConfigException.folded(path, e.getMessage(), e);
         } catch (ConfigException e) {
             throw e;
+        } catch (dlkit.ResourceException e) {
+            throw ConfigException.folded(path, e.getMessage(), e);
         } catch (DlkitException e) {
             throw new ConfigException(path, e.getMessage(), e);
         }
+    }
+
+    /** A label column: its name, or its 0-based index (for a file without a header). */
+    private static String label(JsonNode n, String path) {
+        if (n.isTextual()) {
+            return n.asText();
+        }
+        return Integer.toString(Json.integer(n, path, 0, Integer.MAX_VALUE, "a column name or a 0-based column index"));
+    }
+
+    /** {@code header}: true, false or "auto" (the default: a first row with a non-number in it is a header). */
+    private static Csv.Header header(@Nullable JsonNode n, String path) {
+        if (n == null || (n.isTextual() && n.asText().equals("auto"))) {
+            return Csv.Header.AUTO;
+        }
+        if (!n.isBoolean()) {
+            throw new ConfigException(path, "expected true, false or \"auto\", got " + n);
+        }
+        return n.asBoolean() ? Csv.Header.PRESENT : Csv.Header.ABSENT;
     }
 
     static double number(JsonNode n, String path) {

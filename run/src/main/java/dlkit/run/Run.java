@@ -4,25 +4,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.DlkitException;
-import dlkit.config.Json;
-import dlkit.data.ArrayDataset;
-import dlkit.data.Augmentation;
 import dlkit.callbacks.CSVLogger;
 import dlkit.callbacks.CallbackType;
 import dlkit.callbacks.TerminateOnNaN;
-import dlkit.data.Normalization;
-import dlkit.io.AtomicFile;
-import dlkit.model.ModelConfig;
+import dlkit.config.Json;
+import dlkit.data.ArrayDataset;
+import dlkit.data.Augmentation;
+import dlkit.files.AtomicFile;
+import dlkit.layers.preprocessing.Preprocessing;
+import dlkit.loss.Loss;
 import dlkit.model.Callback;
 import dlkit.model.FitOptions;
 import dlkit.model.History;
 import dlkit.model.Model;
+import dlkit.model.ModelConfig;
 import dlkit.model.Pretraining;
 import dlkit.model.TrainingState;
 import dlkit.optim.Adam;
 import dlkit.optim.Optimizer;
 import dlkit.optim.Optimizers;
-import dlkit.loss.Loss;
+import dlkit.tensor.Shape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,8 +33,8 @@ import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A run config made real: the compiled model and its data, normalised with statistics from the training split and
- * viewed in the model's input shape. {@link #prepare} checks everything a run would, without training.
+ * A run config made real: the compiled model — with {@code data.normalize} as its first layer, statistics from the
+ * training split — and its raw data viewed in the model's input shape. {@link #prepare} checks everything a run would, without training.
  */
 public final class Run {
     private final RunConfig config;
@@ -57,32 +58,45 @@ public final class Run {
 
     public static @NonNull Run prepare(@NonNull RunConfig config) {
         String file = config.file().toString();
-        Model model;
-        try {
-            model = ModelConfig.fromNode(config.model(), "model");
-            ModelConfig.applyCompile(model, config.compile(), "compile");
-        } catch (ConfigException e) {
-            throw new ConfigException(null, file + ": " + e.getMessage(), e);
-        }
         Path base = config.file().toAbsolutePath().getParent();
         try {
+            // Raw data: the model itself normalises it (data.normalize becomes its first layer), so the saved model,
+            // dl predict and dl evaluate take raw samples as well.
             ArrayDataset train = DataSources.load(config.data().train(), "data.train", base);
             ArrayDataset val = config.data().validation() == null ? null : DataSources.load(config.data().validation(), "data.validation", base);
             ArrayDataset test = config.data().test() == null ? null : DataSources.load(config.data().test(), "data.test", base);
-            Normalization norm = Normalization.fit(train, config.data().normalize());
-            train = fit(model, train, norm, "data.train");
-            val = val == null ? null : fit(model, val, norm, "data.validation");
-            test = test == null ? null : fit(model, test, norm, "data.test");
+            Model model;
+            Preprocessing<?, ?, ?> pre;
+            try {
+                JsonNode modelNode = config.model();
+                Shape in = Preprocessors.inputShape(modelNode, "model");
+                pre = Preprocessors.forMode(config.data().normalize(), train, in);
+                if (pre != null) {
+                    modelNode = Preprocessors.prepend(modelNode, pre, "model");
+                }
+                try {
+                    model = ModelConfig.fromNode(modelNode, "model");
+                } catch (ConfigException e) {
+                    throw pre == null ? e : Preprocessors.asWritten(e, config.model());
+                }
+                ModelConfig.applyCompile(model, config.compile(), "compile");
+            } catch (ConfigException e) {
+                throw new ConfigException(null, file + ": " + e.getMessage(), e);
+            }
+            train = fit(model, train, "data.train");
+            val = val == null ? null : fit(model, val, "data.validation");
+            test = test == null ? null : fit(model, test, "data.test");
             if (config.data().autoencoding()) {
-                train = train.autoencoding();
-                val = val == null ? null : val.autoencoding();
-                test = test == null ? null : test.autoencoding();
+                // The target is the input as the model sees it after its preprocessing layer.
+                train = Preprocessors.autoencoding(train, pre);
+                val = val == null ? null : Preprocessors.autoencoding(val, pre);
+                test = test == null ? null : Preprocessors.autoencoding(test, pre);
             }
             ArrayDataset pretrainData = null;
             Pretraining.Options pretrainOptions = null;
             RunConfig.PretrainConfig pc = config.pretrain();
             if (pc != null) {
-                pretrainData = pc.data() == null ? train : fit(model, DataSources.load(pc.data(), "pretrain.data", base), norm, "pretrain.data");
+                pretrainData = pc.data() == null ? train : fit(model, DataSources.load(pc.data(), "pretrain.data", base), "pretrain.data");
                 Optimizer opt = pc.optimizer() == null ? Adam.of(0.001) : Optimizers.fromJson(pc.optimizer(), "pretrain.optimizer");
                 Loss loss = pc.loss() == null ? Loss.MEAN_SQUARED_ERROR : Json.read(pc.loss(), Loss.class, "pretrain.loss");
                 pretrainOptions = new Pretraining.Options(pc.epochs(), pc.batchSize(), opt, loss, pc.noise(), 1, pc.layers());
@@ -104,10 +118,17 @@ public final class Run {
                     throw new ConfigException("data.augment", e.getMessage());
                 }
             }
+            int batch = (int) Math.max(1, Math.min(config.fit().batchSize(), train.count()));
+            try {
+                model.checkMemory(batch, true);
+            } catch (dlkit.ResourceException e) {
+                throw new ConfigException("fit.batch_size", e.getMessage(), e);
+            }
             Run run = new Run(config, model, train, val, test);
+            run.preprocessing = pre;
             run.pretrainData = pretrainData;
             run.pretrainOptions = pretrainOptions;
-            run.callbacks(base);
+            run.callbackList(base);
             run.checkLabels(train, "data.train");
             if (val != null) {
                 run.checkLabels(val, "data.validation");
@@ -121,14 +142,20 @@ public final class Run {
         }
     }
 
-    /** Normalised, then viewed in the model's input shape (same element count required). */
-    public static @NonNull ArrayDataset fit(@NonNull Model model, @NonNull ArrayDataset d, @NonNull Normalization norm, @NonNull String path) {
+    /** Viewed in the model's input shape (same element count required). */
+    public static @NonNull ArrayDataset fit(@NonNull Model model, @NonNull ArrayDataset d, @NonNull String path) {
         if (d.featureShape().size() != model.inputShape().size()) {
             throw new ConfigException(path, "samples have " + d.featureShape().size() + " values (shape " + d.featureShape()
                     + ") but the model's Input takes " + model.inputShape().size() + " (shape " + model.inputShape() + ")");
         }
-        ArrayDataset out = norm.apply(d);
-        return out.featureShape().equals(model.inputShape()) ? out : out.reshape(model.inputShape());
+        return d.featureShape().equals(model.inputShape()) ? d : d.reshape(model.inputShape());
+    }
+
+    private @Nullable Preprocessing<?, ?, ?> preprocessing;
+
+    /** The layer {@code data.normalize} put at the model's input (statistics of the training split), or null for "none". */
+    public @Nullable Preprocessing<?, ?, ?> preprocessing() {
+        return preprocessing;
     }
 
     /** The model's own data checks, reported as a config error at the data source's JSON path. */
@@ -179,6 +206,17 @@ public final class Run {
         return test;
     }
 
+    /**
+     * Identifies this run in its checkpoints: the config's {@link RunConfig#fingerprint} with the command line's
+     * batch size and seed (a seed only when one is set: an unseeded run resumes with the seed its checkpoint holds).
+     */
+    public @NonNull String fingerprint(@NonNull Overrides o) {
+        RunConfig.FitConfig f = config.fit();
+        Long seed = o.seed() != null ? o.seed() : f.seed();
+        return RunConfig.sha256(config.fingerprint() + "|batch_size=" + (o.batchSize() != null ? o.batchSize() : f.batchSize())
+                + "|seed=" + (seed == null ? "none" : seed));
+    }
+
     public @NonNull FitOptions fitOptions(@NonNull Overrides o) {
         RunConfig.FitConfig f = config.fit();
         long seed = o.seed() != null ? o.seed() : f.seed() != null ? f.seed() : System.nanoTime();
@@ -186,7 +224,8 @@ public final class Run {
                 .batchSize(o.batchSize() != null ? o.batchSize() : f.batchSize())
                 .shuffle(f.shuffle())
                 .seed(seed)
-                .augmentation(config.data().augment());
+                .augmentation(config.data().augment())
+                .fingerprint(fingerprint(o));
         if (validation != null) {
             opts = opts.validationData(validation);
         } else if (f.validationSplit() > 0) {
@@ -197,14 +236,18 @@ public final class Run {
 
     /** The callbacks {@code fit.callbacks} declares, writing their files under {@code out}. */
     public @NonNull List<Callback> callbacks(@NonNull Path out) {
-        List<Callback> list = new ArrayList<>();
-        List<JsonNode> configs = config.fit().callbacks();
         try {
-            for (int i = 0; i < configs.size(); i++) {
-                list.add(CallbackType.fromConfig(configs.get(i), "fit.callbacks[" + i + "]", out));
-            }
+            return callbackList(out);
         } catch (ConfigException e) {
             throw new ConfigException(null, config.file() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<Callback> callbackList(Path out) {
+        List<Callback> list = new ArrayList<>();
+        List<JsonNode> configs = config.fit().callbacks();
+        for (int i = 0; i < configs.size(); i++) {
+            list.add(CallbackType.fromConfig(configs.get(i), "fit.callbacks[" + i + "]", out));
         }
         return list;
     }

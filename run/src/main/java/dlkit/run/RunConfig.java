@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dlkit.ConfigException;
 import dlkit.config.Json;
 import dlkit.data.Augmentation;
+import dlkit.files.InputFiles;
+import dlkit.files.OutputPaths;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * {@code fit}. Every key is checked when the file is read; errors carry the file and JSON path.
  */
 public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonNode model, @NonNull JsonNode compile,
-                        @NonNull DataConfig data, @NonNull FitConfig fit, @Nullable PretrainConfig pretrain) {
+                        @NonNull DataConfig data, @NonNull FitConfig fit, @Nullable PretrainConfig pretrain, @NonNull String fingerprint) {
     static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit", "pretrain");
 
     /**
@@ -54,11 +54,9 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
     public static @NonNull RunConfig read(@NonNull Path file) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(null, file + ": no such file");
-        } catch (IOException e) {
-            throw new ConfigException(null, file + ": cannot read: " + e.getMessage());
+            text = InputFiles.readString(file, InputFiles.MAX_CONFIG_BYTES, "JSON run config");
+        } catch (dlkit.DlkitException e) {
+            throw new ConfigException(null, e.getMessage());
         }
         JsonNode root;
         try {
@@ -86,7 +84,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
             }
         }
         String base = file.getFileName().toString().replaceFirst("\\.json$", "");
-        String name = root.has("name") ? text(root.get("name"), "name") : base;
+        String name = root.has("name") ? OutputPaths.name(text(root.get("name"), "name"), "name") : base;
         JsonNode d = root.get("data");
         if (!d.isObject()) {
             throw new ConfigException("data", "expected an object with \"train\" (and optionally \"validation\", \"test\", \"normalize\")");
@@ -121,7 +119,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         FitConfig fit = new FitConfig(
                 positiveInt(f, "epochs", 1),
                 positiveInt(f, "batch_size", 32),
-                f.has("seed") && !f.get("seed").isNull() ? integer(f.get("seed"), "fit.seed") : null,
+                f.has("seed") && !f.get("seed").isNull() ? Json.integer(f.get("seed"), "fit.seed") : null,
                 !f.has("shuffle") || bool(f.get("shuffle"), "fit.shuffle"),
                 f.has("validation_split") ? fraction(f.get("validation_split"), "fit.validation_split") : 0,
                 List.copyOf(callbacks));
@@ -158,7 +156,29 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
             pretrain = new PretrainConfig(positiveInt(p, "epochs", 5, "pretrain"), positiveInt(p, "batch_size", 256, "pretrain"),
                     p.get("optimizer"), p.get("loss"), noise, p.get("data"), List.copyOf(layers));
         }
-        return new RunConfig(file, name, model, root.get("compile"), data, fit, pretrain);
+        return new RunConfig(file, name, model, root.get("compile"), data, fit, pretrain, fingerprint(root));
+    }
+
+    /**
+     * SHA-256 of what makes the run this run — the config without its name, description and {@code fit.epochs}
+     * (more epochs continue the same run) — as canonical JSON, so key order and spacing do not count.
+     */
+    static String fingerprint(JsonNode root) {
+        ObjectNode r = root.deepCopy();
+        r.remove(List.of("name", "description"));
+        if (r.get("fit") instanceof ObjectNode f) {
+            f.remove("epochs");
+        }
+        return sha256(Json.canonical(r));
+    }
+
+    static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 
     /** The model section with the compile section folded in, as a model config. */
@@ -213,18 +233,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         if (!parent.has(key)) {
             return def;
         }
-        JsonNode n = parent.get(key);
-        if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > Integer.MAX_VALUE) {
-            throw new ConfigException(section + "." + key, "expected a positive integer, got " + n);
-        }
-        return n.asInt();
-    }
-
-    static long integer(JsonNode n, String path) {
-        if (!n.isIntegralNumber()) {
-            throw new ConfigException(path, "expected an integer, got " + n);
-        }
-        return n.asLong();
+        return Json.integer(parent.get(key), section + "." + key, 1, Integer.MAX_VALUE, "a positive integer");
     }
 
     static boolean bool(JsonNode n, String path) {

@@ -40,6 +40,8 @@ import dlkit.layers.pooling.GlobalMaxPooling1D;
 import dlkit.layers.pooling.GlobalMaxPooling2D;
 import dlkit.layers.pooling.MaxPooling1D;
 import dlkit.layers.pooling.MaxPooling2D;
+import dlkit.layers.preprocessing.Normalization;
+import dlkit.layers.preprocessing.Rescaling;
 import dlkit.layers.recurrent.Bidirectional;
 import dlkit.layers.recurrent.GRU;
 import dlkit.layers.recurrent.LSTM;
@@ -76,7 +78,8 @@ public final class LayerRegistry {
                 BatchNormalization.TYPE, Conv1D.TYPE, MaxPooling1D.TYPE, AveragePooling1D.TYPE, GlobalAveragePooling1D.TYPE,
                 GlobalMaxPooling1D.TYPE, ZeroPadding2D.TYPE, Cropping2D.TYPE, UpSampling2D.TYPE, DepthwiseConv2D.TYPE, Conv2DTranspose.TYPE,
                 SimpleRNN.TYPE, LSTM.TYPE, GRU.TYPE, Embedding.TYPE, Masking.TYPE, Bidirectional.TYPE, TimeDistributed.TYPE,
-                ResidualBlock.TYPE, Add.TYPE, Subtract.TYPE, Multiply.TYPE, Average.TYPE, Maximum.TYPE, Concatenate.TYPE)) {
+                ResidualBlock.TYPE, Add.TYPE, Subtract.TYPE, Multiply.TYPE, Average.TYPE, Maximum.TYPE, Concatenate.TYPE,
+                Rescaling.TYPE, Normalization.TYPE)) {
             register(t);
         }
     }

@@ -1,13 +1,18 @@
-package dlkit.io;
+package dlkit.files;
 
 import dlkit.DlkitException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.NonNull;
 
 /** Every file dlkit writes goes through here: a temp file in the target's directory, renamed over the target. */
@@ -26,9 +31,18 @@ public final class AtomicFile {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                writer.write(out);
+            OutputStream out = null;
+            while (out == null) {
+                tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
+                try {
+                    // Not createTempFile: that makes the file 0600 whatever the umask; CREATE_NEW keeps the process's umask.
+                    out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                } catch (FileAlreadyExistsException taken) {
+                    tmp = null;
+                }
+            }
+            try (OutputStream o = out) {
+                writer.write(o);
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -47,6 +61,28 @@ public final class AtomicFile {
                 }
             }
         }
+    }
+
+    private static final Pattern TEMP = Pattern.compile("^\\..+\\.[0-9a-f]+\\.tmp$");
+
+    /**
+     * Deletes the temp files a killed writer left in {@code dir} (named as {@link #write} names them); returns how many.
+     * A run calls it before it writes anything there.
+     */
+    public static int removeStale(@NonNull Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int removed = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, p -> TEMP.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p))) {
+            for (Path p : files) {
+                Files.deleteIfExists(p);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new DlkitException("cannot clean up temp files in " + dir + ": " + e.getMessage(), e);
+        }
+        return removed;
     }
 
     public static void write(@NonNull Path path, byte @NonNull [] bytes) {
