@@ -5,6 +5,7 @@ import dlkit.data.Csv;
 import dlkit.data.Npy;
 import dlkit.files.AtomicFile;
 import dlkit.model.Model;
+import dlkit.tensor.Memory;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -69,6 +70,9 @@ final class PredictCommand implements Callable<Integer> {
         for (int i = 0; i < m.inputShape().rank(); i++) {
             shape[i + 1] = m.inputShape().dim(i);
         }
+        // The samples go to native memory as one array, and the outputs come back as another.
+        long outputs = Memory.product(n, m.outputShape().size());
+        Memory.requireOffHeap(outputs < 0 ? -1 : 4L * values.length + 4L * outputs, input + ": " + n + " samples and their outputs");
         INDArray out = m.predict(Nd4j.create(values, shape, 'c'));
         float[] o = out.castTo(DataType.FLOAT).data().asFloat();
         int width = (int) (o.length / n);

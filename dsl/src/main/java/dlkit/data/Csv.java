@@ -180,6 +180,9 @@ public final class Csv {
         int cols = t.columns().size();
         int li = label == null ? -1 : t.column(label, source);
         int f = li < 0 ? cols : cols - 1;
+        if (f == 0) {
+            throw new DlkitException(source + ": no feature columns: the only column is the label \"" + t.columns().get(li) + "\"");
+        }
         float[] x = new float[t.rows() * f];
         int lw = li < 0 ? 0 : oneHotClasses > 0 ? oneHotClasses : 1;
         float[] y = new float[t.rows() * lw];

@@ -156,6 +156,9 @@ public final class ModelArchive implements ModelFormat {
                 long iterations;
                 try {
                     iterations = Long.parseLong(o.metadata().getOrDefault("iterations", "0"));
+                    if (iterations < 0) {
+                        throw new IllegalArgumentException("iterations: expected a step count >= 0, got " + iterations);
+                    }
                     if (o.metadata().containsKey("learning_rate")) {
                         model.setLearningRate(Double.parseDouble(o.metadata().get("learning_rate")));
                     }

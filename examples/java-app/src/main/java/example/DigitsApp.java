@@ -3,10 +3,10 @@ package example;
 import dlkit.callbacks.EarlyStopping;
 import dlkit.data.ArrayDataset;
 import dlkit.data.NamedDatasets;
-import dlkit.data.Normalization;
 import dlkit.layers.Activation;
 import dlkit.layers.Input;
 import dlkit.layers.core.Dense;
+import dlkit.layers.preprocessing.Rescaling;
 import dlkit.layers.regularization.Dropout;
 import dlkit.layers.reshaping.Flatten;
 import dlkit.loss.Loss;
@@ -26,13 +26,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** Trains an MLP on the 8×8 digits that ship inside dlkit, saves it, loads it back and checks both agree. */
 public final class DigitsApp {
     public static void main(String[] args) throws IOException {
-        ArrayDataset rawTrain = NamedDatasets.load("digits", "train");
-        Normalization norm = Normalization.fit(rawTrain, "scale");
-        ArrayDataset train = norm.apply(rawTrain);
-        ArrayDataset test = norm.apply(NamedDatasets.load("digits", "test"));
+        ArrayDataset train = NamedDatasets.load("digits", "train");
+        ArrayDataset test = NamedDatasets.load("digits", "test");
 
+        // The scaling is the model's first layer, so the saved file takes raw pixels like the training data.
         Model model = Sequential.of(
                 Input.of(8, 8),
+                Rescaling.fitRange(train),
                 Flatten.of(),
                 Dense.of(64).activation(Activation.RELU),
                 Dropout.of(0.1),

@@ -16,15 +16,21 @@ public final class Memory {
 
     private Memory() {}
 
-    /** Off-heap bytes (ND4J buffers) still free under JavaCPP's limit ({@code -Xmx} unless set) and the machine's RAM. */
+    /**
+     * Off-heap bytes (ND4J buffers) a request may take: 90% of what is still free under JavaCPP's limit
+     * ({@code -Xmx} unless set) and the machine's RAM — the rest is left for the natives' own work.
+     */
     public static long offHeapAvailable() {
-        return Math.max(0, Math.min(Pointer.maxBytes(), PHYSICAL) - Pointer.totalBytes());
+        return Math.max(0, (Math.min(Pointer.maxBytes(), PHYSICAL) - Pointer.totalBytes()) / 10 * 9);
     }
 
-    /** Java heap bytes still free (after what is in use now). */
+    /**
+     * Java heap bytes a request may take: 80% of what is free after what is in use now. Large arrays need contiguous
+     * room, and a heap filled to the last byte fails anyway (three arrays of 1.0 GB in all did not fit a 1.07 GB heap).
+     */
     public static long heapAvailable() {
         Runtime r = Runtime.getRuntime();
-        return Math.max(0, Math.min(r.maxMemory(), PHYSICAL) - (r.totalMemory() - r.freeMemory()));
+        return Math.max(0, (Math.min(r.maxMemory(), PHYSICAL) - (r.totalMemory() - r.freeMemory())) / 5 * 4);
     }
 
     /**
@@ -34,7 +40,7 @@ public final class Memory {
     public static void requireOffHeap(long bytes, @NonNull String what) {
         long free = offHeapAvailable();
         if (bytes < 0 || bytes > free) {
-            throw new ResourceException(what + ": " + format(bytes) + " of native memory needed, " + format(free) + " free in this JVM" + RAISE);
+            throw new ResourceException(what + ": " + format(bytes) + " of native memory needed, " + format(free) + " usable in this JVM" + RAISE);
         }
     }
 
@@ -42,7 +48,7 @@ public final class Memory {
     public static void requireHeap(long bytes, @NonNull String what) {
         long free = heapAvailable();
         if (bytes < 0 || bytes > free) {
-            throw new ResourceException(what + ": " + format(bytes) + " of heap needed, " + format(free) + " free in this JVM" + RAISE);
+            throw new ResourceException(what + ": " + format(bytes) + " of heap needed, " + format(free) + " usable in this JVM" + RAISE);
         }
     }
 

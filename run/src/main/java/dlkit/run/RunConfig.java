@@ -58,6 +58,11 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         } catch (dlkit.DlkitException e) {
             throw new ConfigException(null, e.getMessage());
         }
+        return fromJson(text, file);
+    }
+
+    /** A run config from its text; {@code file} names it in errors and anchors its relative data paths. */
+    public static @NonNull RunConfig fromJson(@NonNull String text, @NonNull Path file) {
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(text);
