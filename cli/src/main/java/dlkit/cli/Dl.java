@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** {@code dl}: train, evaluate, predict, summarise, validate and benchmark models from JSON configs. */
 @Command(name = "dl", mixinStandardHelpOptions = true, versionProvider = Dl.Version.class,
         description = "Train and run dlkit models from one JSON file.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class, ConvertCommand.class,
                 ValidateCommand.class, BenchCommand.class, PlotCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Dl {
     /** Exit code for a run that failed (e.g. a NaN loss). */

@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
         "Loss and metrics of a saved model on a data set.",
         "A model trained by dl train normalises raw data itself; --normalize serves archives made before that."})
 final class EvaluateCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL", description = "A .dlk archive.")
+    @Parameters(paramLabel = "MODEL", description = "A .dlk or .keras model file.")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "CONFIG_OR_DATASET",

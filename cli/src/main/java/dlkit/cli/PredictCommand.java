@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
         "Samples are raw, as the model was trained on them (a model trained by dl train normalises its input itself).",
         "CSV out: the predicted class, then one column per output; .npy out: the outputs array."})
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL", description = "A .dlk archive.")
+    @Parameters(paramLabel = "MODEL", description = "A .dlk or .keras model file.")
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "FILE",

@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "summary", mixinStandardHelpOptions = true, description = {
-        "Print a model's layer table.", "The model of a run config, a model config or a .dlk archive, with each layer's output shape and parameters."})
+        "Print a model's layer table.", "The model of a run config, a model config (dlkit or Keras JSON), a .dlk or a .keras file, with each layer's output shape and parameters."})
 final class SummaryCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CONFIG_OR_MODEL", description = "A run config, a model config (JSON) or a .dlk archive.")
+    @Parameters(paramLabel = "CONFIG_OR_MODEL", description = "A run config, a model config (dlkit or Keras JSON), a .dlk or a .keras file.")
     Path file;
 
     @Option(names = "--graph", paramLabel = "FILE", description = "Also draw the model's layers and connections: Graphviz source for FILE.dot, a picture for FILE.svg.")
@@ -25,8 +25,12 @@ final class SummaryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Model m;
-        if (file.getFileName().toString().endsWith(".dlk")) {
+        String name = file.getFileName().toString();
+        if (name.endsWith(".dlk") || name.endsWith(".keras")) {
             m = Model.load(file);
+        } else if (dlkit.keras.KerasFormat.isKerasJson(dlkit.config.Json.MAPPER.readTree(
+                InputFiles.readString(file, InputFiles.MAX_CONFIG_BYTES, "JSON config or model file")))) {
+            m = ModelFiles.read(file, null);
         } else {
             var text = InputFiles.readString(file, InputFiles.MAX_CONFIG_BYTES, "JSON config or .dlk archive");
             var node = dlkit.config.Json.MAPPER.readTree(text);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
     /** The modules from the bottom up: each may use the ones before it. */
-    private static final List<String> MODULES = List.of("layers", "dsl", "callbacks", "run", "cli");
+    private static final List<String> MODULES = List.of("layers", "dsl", "keras", "callbacks", "run", "cli");
     private static final Pattern EDGE = Pattern.compile("^\\s+(dlkit(?:\\.[\\w.]+)?)\\s+->\\s+(dlkit(?:\\.[\\w.]+)?)\\s");
 
     @Test

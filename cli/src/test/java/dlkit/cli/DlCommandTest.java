@@ -24,12 +24,17 @@ class DlCommandTest {
     record Out(int code, String stdout, String stderr) {}
 
     static Out dl(String... args) throws IOException, InterruptedException {
+        return dlIn(dir, args);
+    }
+
+    /** Runs dl with its stdout and stderr captured in files under {@code work}. */
+    static Out dlIn(Path work, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dlkit.cli.Dl"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile()).start();
+        Process p = new ProcessBuilder(cmd).redirectOutput(work.resolve("out.txt").toFile()).redirectError(work.resolve("err.txt").toFile()).start();
         int code = p.waitFor();
-        return new Out(code, Files.readString(dir.resolve("out.txt")), Files.readString(dir.resolve("err.txt")));
+        return new Out(code, Files.readString(work.resolve("out.txt")), Files.readString(work.resolve("err.txt")));
     }
 
     @BeforeAll
@@ -148,7 +153,11 @@ class DlCommandTest {
     }
 
     static void assertBad(String expected, String... args) throws Exception {
-        Out o = dl(args);
+        assertBadIn(dir, expected, args);
+    }
+
+    static void assertBadIn(Path work, String expected, String... args) throws Exception {
+        Out o = dlIn(work, args);
         assertEquals(2, o.code(), "exit code for " + String.join(" ", args) + "; stderr: " + o.stderr());
         assertTrue(o.stderr().contains(expected), "expected \"" + expected + "\" in: " + o.stderr());
         assertFalse(o.stderr().contains("\tat "), "no stack trace: " + o.stderr());

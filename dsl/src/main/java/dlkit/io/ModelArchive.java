@@ -6,12 +6,11 @@ import dlkit.ModelFileException;
 import dlkit.config.Json;
 import dlkit.files.AtomicFile;
 import dlkit.files.InputFiles;
+import dlkit.files.ZipEntries;
 import dlkit.model.Model;
 import dlkit.model.ModelConfig;
 import dlkit.model.ModelFormat;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -128,7 +127,7 @@ public final class ModelArchive implements ModelFormat {
                     throw new ModelFileException(src + ": not a dlkit model archive: missing " + required);
                 }
             }
-            String json = new String(readBounded(zip, found.get(CONFIG), MAX_CONFIG, src), StandardCharsets.UTF_8);
+            String json = new String(ZipEntries.readBounded(zip, found.get(CONFIG), MAX_CONFIG, src), StandardCharsets.UTF_8);
             Model model;
             try {
                 model = ModelConfig.fromJson(json, src + "!" + CONFIG);
@@ -138,7 +137,7 @@ public final class ModelArchive implements ModelFormat {
             // A real header is ~100 bytes per tensor: anything far beyond the model's own size is refused while reading.
             long weightLimit = 8 + 65536 + 4096L * model.layers().size() + 8L * model.paramCount();
             String wsrc = src + "!" + WEIGHTS;
-            Safetensors.Contents w = Safetensors.read(readBounded(zip, found.get(WEIGHTS), weightLimit, src), wsrc);
+            Safetensors.Contents w = Safetensors.read(ZipEntries.readBounded(zip, found.get(WEIGHTS), weightLimit, src), wsrc);
             Map<String, INDArray> values = new LinkedHashMap<>();
             w.tensors().forEach((k, t) -> values.put(k, t.toINDArray()));
             try {
@@ -148,7 +147,7 @@ public final class ModelArchive implements ModelFormat {
             }
             if (model.isCompiled() && found.containsKey(OPTIMIZER)) {
                 String osrc = src + "!" + OPTIMIZER;
-                Safetensors.Contents o = Safetensors.read(readBounded(zip, found.get(OPTIMIZER), weightLimit * 3, src), osrc);
+                Safetensors.Contents o = Safetensors.read(ZipEntries.readBounded(zip, found.get(OPTIMIZER), weightLimit * 3, src), osrc);
                 Safetensors.Tensor st = o.tensors().get("state");
                 if (st == null) {
                     throw new ModelFileException(osrc + ": missing tensor \"state\"");
@@ -202,7 +201,7 @@ public final class ModelArchive implements ModelFormat {
                 return null;
             }
             try {
-                return Json.MAPPER.readTree(readBounded(zip, e, MAX_TRAINING, src));
+                return Json.MAPPER.readTree(ZipEntries.readBounded(zip, e, MAX_TRAINING, src));
             } catch (com.fasterxml.jackson.core.JsonProcessingException bad) {
                 throw new ModelFileException(src + "!" + TRAINING + ": malformed JSON: " + bad.getOriginalMessage());
             }
@@ -210,27 +209,6 @@ public final class ModelArchive implements ModelFormat {
             throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ModelFileException(src + ": cannot read: " + e, e);
-        }
-    }
-
-    /** Reads an entry, failing as soon as more than {@code limit} bytes come out, whatever size the entry declares. */
-    static byte[] readBounded(ZipFile zip, ZipEntry e, long limit, String src) throws IOException {
-        if (e.getSize() > limit) {
-            throw new ModelFileException(src + ": entry " + e.getName() + " declares " + e.getSize() + " bytes, more than the " + limit + " this model can need");
-        }
-        try (InputStream in = zip.getInputStream(e)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(e.getSize(), 0), 1 << 20));
-            byte[] buf = new byte[1 << 16];
-            long total = 0;
-            int r;
-            while ((r = in.read(buf)) > 0) {
-                total += r;
-                if (total > limit) {
-                    throw new ModelFileException(src + ": entry " + e.getName() + " expands beyond " + limit + " bytes (zip bomb or corrupt archive)");
-                }
-                out.write(buf, 0, r);
-            }
-            return out.toByteArray();
         }
     }
 }
