@@ -171,6 +171,9 @@ public final class ModelArchive implements ModelFormat {
                 }
             }
             return model;
+        } catch (IllegalArgumentException e) {
+            // java.util.zip's answer to an entry name or comment that is not valid UTF-8
+            throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
         } catch (ZipException e) {
             throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
         } catch (NoSuchFileException e) {
@@ -205,6 +208,9 @@ public final class ModelArchive implements ModelFormat {
             } catch (com.fasterxml.jackson.core.JsonProcessingException bad) {
                 throw new ModelFileException(src + "!" + TRAINING + ": malformed JSON: " + bad.getOriginalMessage());
             }
+        } catch (IllegalArgumentException e) {
+            // java.util.zip's answer to an entry name or comment that is not valid UTF-8
+            throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
         } catch (ZipException e) {
             throw new ModelFileException(src + ": not a valid .dlk archive (zip): " + e.getMessage(), e);
         } catch (IOException e) {

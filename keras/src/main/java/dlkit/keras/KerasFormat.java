@@ -15,7 +15,6 @@ import dlkit.model.ModelConfig;
 import dlkit.model.ModelFormat;
 import io.jhdf.api.Dataset;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -136,6 +135,9 @@ public final class KerasFormat implements ModelFormat {
                 h5 = ZipEntries.readBounded(zip, found.get(WEIGHTS), weightsLimit(graph), src);
             }
             return build(graph, config.get("compile_config"), h5, src + "!" + WEIGHTS, src + "!" + CONFIG);
+        } catch (IllegalArgumentException e) {
+            // java.util.zip's answer to an entry name or comment that is not valid UTF-8
+            throw new ModelFileException(src + ": not a valid .keras file (zip): " + e.getMessage(), e);
         } catch (ZipException e) {
             throw new KerasFormatException(src + ": not a valid .keras file (zip): " + e.getMessage(), e);
         } catch (NoSuchFileException e) {
@@ -188,7 +190,8 @@ public final class KerasFormat implements ModelFormat {
             throw new KerasFormatException(src + ": malformed JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "")
                     + ": " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // Jackson's encoding detection on bytes that are no text (CharConversionException)
+            throw new KerasFormatException(src + ": not JSON text: " + e.getMessage(), e);
         }
     }
 

@@ -81,6 +81,15 @@ final class KerasGraph {
     }
 
     static Result read(JsonNode root, String src) {
+        try {
+            return readChecked(root, src);
+        } catch (NullPointerException | ClassCastException | IndexOutOfBoundsException | NumberFormatException e) {
+            // A config missing a key its class needs: the JSON is malformed, not dlkit.
+            throw new KerasFormatException(src + ": malformed Keras config (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static Result readChecked(JsonNode root, String src) {
         if (root == null || !root.isObject()) {
             throw new KerasFormatException(src + ": expected a Keras model object with \"class_name\" and \"config\"");
         }

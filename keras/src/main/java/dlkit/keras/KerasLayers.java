@@ -133,6 +133,9 @@ final class KerasLayers {
         if (backward == null || backward.isNull()) {
             return;
         }
+        if (forward == null || !forward.isObject()) {
+            throw new KerasFormatException(where + ": a Bidirectional needs its \"layer\"");
+        }
         ObjectNode f = withoutSharedIds(forward.path("config").deepCopy());
         ObjectNode b = withoutSharedIds(backward.path("config").deepCopy());
         for (ObjectNode c : List.of(f, b)) {

@@ -34,7 +34,7 @@ final class KerasWeights implements AutoCloseable {
     static KerasWeights open(byte[] bytes, String src) {
         try {
             return new KerasWeights(HdfFile.fromBytes(bytes), src);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             throw new KerasFormatException(src + ": not a readable HDF5 file: " + e.getMessage(), e);
         }
     }
@@ -61,7 +61,7 @@ final class KerasWeights implements AutoCloseable {
             return out;
         } catch (KerasFormatException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             throw new KerasFormatException(src + ": " + groupPath + ": unreadable HDF5: " + e.getMessage(), e);
         }
     }
@@ -100,7 +100,7 @@ final class KerasWeights implements AutoCloseable {
             return toFloats(data, at);
         } catch (KerasFormatException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             throw new KerasFormatException(at + ": unreadable HDF5 data: " + e.getMessage(), e);
         }
     }
