@@ -41,6 +41,24 @@ class KerasCommandTest {
         }
     }
 
+    /** Several inputs by name, several outputs into a directory (the functional fixture: inputs a and b, outputs probs and score). */
+    @Test
+    void predictWithNamedInputsAndOutputs() throws Exception {
+        Path f = FIXTURES.resolve("functional");
+        Path out = dir.resolve("functional-out");
+        DlCommandTest.Out o = DlCommandTest.dlIn(dir, "predict", f.resolve("model.keras").toString(), "--input", "b=" + f.resolve("x_b.npy"),
+                "--input", "a=" + f.resolve("x_a.npy"), "--output", out.toString());
+        assertEquals(0, o.code(), o.stderr());
+        for (String name : new String[] {"probs", "score"}) {
+            float d = maxDiff(f.resolve("y_" + name + ".npy"), out.resolve(name + ".npy"));
+            assertTrue(d <= 1e-5, name + ": differs from Keras by " + d);
+        }
+        DlCommandTest.assertBadIn(dir, "missing [b]", "predict", f.resolve("model.keras").toString(), "--input", "a=" + f.resolve("x_a.npy"),
+                "--output", out.toString());
+        DlCommandTest.assertBadIn(dir, "takes samples shaped [4]", "predict", f.resolve("model.keras").toString(), "--input", "a=" + f.resolve("x_a.npy"),
+                "--input", "b=" + FIXTURES.resolve("mlp/x.npy"), "--output", out.toString());
+    }
+
     @Test
     void convertKerasToDlkAndJsonAndBack() throws Exception {
         Path dir = FIXTURES.resolve("gru");

@@ -53,7 +53,7 @@ public final class KerasFormat implements ModelFormat {
 
     @Override
     public List<String> extensions() {
-        return List.of(".keras", ".weights.h5");
+        return List.of(".keras", ".weights.h5", ".h5");
     }
 
     @Override
@@ -63,6 +63,8 @@ public final class KerasFormat implements ModelFormat {
         }
         if (isWeightsFile(path)) {
             writeWeights(model, path);
+        } else if (name(path).endsWith(".h5")) {
+            throw new KerasFormatException(path + ": dlkit reads legacy .h5 model files but writes Keras 3's .keras (or .weights.h5 for weights alone)");
         } else {
             writeKeras(model, path);
         }
@@ -73,7 +75,7 @@ public final class KerasFormat implements ModelFormat {
         if (isWeightsFile(path)) {
             throw new KerasFormatException(path + ": a .weights.h5 file holds weights only; load its model (.keras, or the JSON with --weights)");
         }
-        return readKeras(path);
+        return name(path).endsWith(".h5") ? readLegacyH5(path) : readKeras(path);
     }
 
     @Override
@@ -164,6 +166,78 @@ public final class KerasFormat implements ModelFormat {
         KerasGraph.Result graph = KerasGraph.read(config, src);
         byte[] h5 = weights == null ? null : InputFiles.readAll(weights, weightsLimit(graph), "Keras weights file");
         return build(graph, config.get("compile_config"), h5, weights == null ? null : weights.toString(), src);
+    }
+
+    /**
+     * A legacy full-model HDF5 file ({@code model.save("x.h5")}): the config in the root attribute {@code model_config},
+     * each layer's weights under {@code model_weights/<layer name>} in the order of its {@code weight_names}, and
+     * the optimizer, loss and metrics from {@code training_config} (without the optimizer's state).
+     */
+    public static @NonNull Model readLegacyH5(@NonNull Path path) {
+        String src = path.toString();
+        try {
+            InputFiles.size(path, "legacy Keras .h5 model file");
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (DlkitException e) {
+            throw new ModelFileException(e.getMessage(), e);
+        }
+        try (KerasWeights h5 = KerasWeights.open(path)) {
+            Object config = h5.attribute("", "model_config");
+            if (!(config instanceof String text)) {
+                throw new KerasFormatException(src + ": no model_config attribute: a weights-only .h5 needs its model (load the JSON with --weights)");
+            }
+            if (text.length() > InputFiles.MAX_CONFIG_BYTES) {
+                throw new KerasFormatException(src + ": model_config of " + text.length() + " characters");
+            }
+            JsonNode root = parse(text.getBytes(StandardCharsets.UTF_8), src + ": model_config");
+            KerasGraph.Result graph = KerasGraph.read(root, src + ": model_config");
+            Model model = probe(graph, src);
+            assignLegacy(model, graph, h5, src);
+            Object training = h5.attribute("", "training_config");
+            if (training instanceof String t && t.length() <= InputFiles.MAX_CONFIG_BYTES) {
+                JsonNode tc = parse(t.getBytes(StandardCharsets.UTF_8), src + ": training_config");
+                ObjectNode compile = tc.deepCopy();
+                compile.set("optimizer", tc.path("optimizer_config"));
+                compile.remove("optimizer_config");
+                KerasCompile.apply(model, compile, null, graph.layers(), src + ": training_config");
+            }
+            return model;
+        }
+    }
+
+    private static void assignLegacy(Model model, KerasGraph.Result graph, KerasWeights h5, String src) {
+        Map<String, INDArray> target = model.getWeights();
+        Map<String, INDArray> values = new LinkedHashMap<>(target);
+        for (KerasGraph.Imported l : graph.layers().values()) {
+            List<String> keys = KerasExport.keysOf(target, l.name());
+            if (keys.isEmpty()) {
+                continue;
+            }
+            String group = "model_weights/" + l.topName();
+            Object names = h5.attribute(group, "weight_names");
+            if (!(names instanceof String[] all)) {
+                throw new KerasFormatException(src + ": " + group + " has no weight_names for " + l.kerasClass() + " \"" + l.kerasName() + "\"");
+            }
+            // A layer inside a nested model: its weights are those of the nested model's list that pass through its name.
+            String[] list = l.topName().equals(l.kerasName()) ? all
+                    : java.util.Arrays.stream(all).filter(n -> List.of(n.split("/")).contains(l.kerasName())).toArray(String[]::new);
+            if (list.length != keys.size()) {
+                throw new KerasFormatException(src + ": " + group + " lists " + list.length + " weights " + java.util.Arrays.toString(list)
+                        + ", dlkit's " + l.kerasClass() + " has " + keys.size());
+            }
+            for (int i = 0; i < keys.size(); i++) {
+                INDArray t = target.get(keys.get(i));
+                int[] shape = java.util.Arrays.stream(t.shape()).mapToInt(d -> (int) d).toArray();
+                float[] f = h5.floats(h5.dataset(group + "/" + list[i]), shape, keys.get(i));
+                values.put(keys.get(i), Nd4j.create(f, t.shape(), 'c').castTo(t.dataType()));
+            }
+        }
+        try {
+            model.setWeights(values);
+        } catch (DlkitException e) {
+            throw new KerasFormatException(src + ": " + e.getMessage(), e);
+        }
     }
 
     /** A model from its JSON text as Keras' {@code model_from_json} reads it (weights freshly initialised). */

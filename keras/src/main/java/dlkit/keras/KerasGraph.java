@@ -28,8 +28,13 @@ final class KerasGraph {
     private static final Pattern CAMEL1 = Pattern.compile("(.)([A-Z][a-z]+)");
     private static final Pattern CAMEL2 = Pattern.compile("([a-z])([A-Z])");
 
-    /** A dlkit layer made from a Keras layer: its dlkit config, Keras class and variable groups in the weights file. */
-    record Imported(String name, String kerasClass, ObjectNode config, List<String> varGroups, List<List<String>> calls) {}
+    /**
+     * A dlkit layer made from a Keras layer: its dlkit config, Keras class, variable groups in the weights file, and
+     * the Keras layer's own name and that of the top-level layer holding it (itself, or the nested model it sits in):
+     * legacy .h5 files key weights by those.
+     */
+    record Imported(String name, String kerasClass, ObjectNode config, List<String> varGroups, List<List<String>> calls, String kerasName,
+                    String topName) {}
 
     /** The dlkit model config and, per dlkit layer name, what it was imported from. */
     record Result(ObjectNode config, Map<String, Imported> layers) {}
@@ -39,6 +44,8 @@ final class KerasGraph {
     /** (scope path, Keras layer name) → dlkit layer name: one dlkit layer per Keras layer object. */
     private final Map<String, String> created = new HashMap<>();
     private final Set<String> names = new HashSet<>();
+    /** While a nested model called at the top level is inlined: its Keras name. */
+    private String topName;
 
     private KerasGraph(String src) {
         this.src = src;
@@ -124,7 +131,8 @@ final class KerasGraph {
                 c.put("name", lname);
                 list.add(c);
                 g.layers.put(lname, new Imported(lname, l.path("class_name").asText(), c,
-                        varGroups(l.path("class_name").asText(), l.path("config"), "layers/" + counter.next(l.path("class_name").asText())), List.of()));
+                        varGroups(l.path("class_name").asText(), l.path("config"), "layers/" + counter.next(l.path("class_name").asText())), List.of(),
+                        l.path("config").path("name").asText(null), l.path("config").path("name").asText(null)));
             }
             return new Result(out, g.layers);
         }
@@ -226,7 +234,7 @@ final class KerasGraph {
                 }
             } else if (inputs == null) {
                 ObjectNode in = syntheticInput(config, ls, where);
-                layers.put(in.get("name").asText(), new Imported(in.get("name").asText(), "InputLayer", in, List.of(), List.of()));
+                layers.put(in.get("name").asText(), new Imported(in.get("name").asText(), "InputLayer", in, List.of(), List.of(), null, null));
                 current = in.get("name").asText();
                 topInputs.add(current);
             }
@@ -241,7 +249,7 @@ final class KerasGraph {
                 String lw = where(i, l);
                 checkModule(l, lw);
                 if (MODELS.contains(l.path("class_name").asText())) {
-                    List<String> out = callModel(l, paths.get(i) + "/", List.of(current), topInputs, lw);
+                    List<String> out = nested(l, path, paths.get(i), List.of(current), topInputs, lw);
                     if (out.size() != 1) {
                         throw new KerasFormatException(lw + ": a model inside a Sequential must have one output, it has " + out.size());
                     }
@@ -302,7 +310,7 @@ final class KerasGraph {
                     checkModule(l, lw);
                     List<String> outs = new ArrayList<>();
                     if (MODELS.contains(l.path("class_name").asText())) {
-                        outs.addAll(callModel(l, paths.get(i) + "/", in, topInputs, lw));
+                        outs.addAll(nested(l, path, paths.get(i), in, topInputs, lw));
                     } else {
                         String base = call(l, lw, paths.get(i), scopeName, in);
                         for (int t = 0; t < 3; t++) {
@@ -328,11 +336,25 @@ final class KerasGraph {
         return outputs;
     }
 
+    private List<String> nested(JsonNode l, String path, String layerPath, List<String> in, List<String> topInputs, String where) {
+        boolean top = path.isEmpty();
+        if (top) {
+            topName = l.path("config").path("name").asText(l.path("name").asText(null));
+        }
+        try {
+            return callModel(l, layerPath + "/", in, topInputs, where);
+        } finally {
+            if (top) {
+                topName = null;
+            }
+        }
+    }
+
     private String inputLayer(JsonNode l, String where, String path, String scopeName) {
         ObjectNode c = KerasLayers.toDlkit(l, where);
         String n = unique(c.path("name").asText("input_layer"), path.isEmpty() ? "" : scopeName);
         c.put("name", n);
-        layers.put(n, new Imported(n, "InputLayer", c, List.of(), List.of()));
+        layers.put(n, new Imported(n, "InputLayer", c, List.of(), List.of(), null, null));
         return n;
     }
 
@@ -346,7 +368,8 @@ final class KerasGraph {
             name = unique(c.path("name").asText(snake(cls)), scopeName);
             c.put("name", name);
             created.put(key, name);
-            layers.put(name, new Imported(name, cls, c, varGroups(cls, l.path("config"), layerPath), new ArrayList<>()));
+            layers.put(name, new Imported(name, cls, c, varGroups(cls, l.path("config"), layerPath), new ArrayList<>(),
+                    l.path("config").path("name").asText(l.path("name").asText(null)), topName != null ? topName : l.path("config").path("name").asText(null)));
         }
         List<List<String>> calls = layers.get(name).calls();
         calls.add(List.copyOf(inputs));
@@ -357,7 +380,10 @@ final class KerasGraph {
     /** The dlkit tensors a node reads: its first argument (a tensor or a list of them) and an RNN's initial_state. */
     private List<String> resolve(JsonNode node, Map<String, List<List<String>>> produced, String where) {
         List<JsonNode> refs = new ArrayList<>();
-        JsonNode args = node.isObject() ? node.path("args") : node;
+        if (node.isArray()) {
+            return resolveLegacy(node, produced, where);
+        }
+        JsonNode args = node.path("args");
         if (!args.isArray() || args.isEmpty()) {
             throw new KerasFormatException(where + ": expected \"args\" with the call's input tensors, got " + args);
         }
@@ -387,6 +413,25 @@ final class KerasGraph {
                 return null;
             }
             out.add(tensor(h, produced, where));
+        }
+        return out;
+    }
+
+    /** Keras 2's node format, still in legacy .h5 files: {@code [[layer, node, tensor, kwargs], ...]}. */
+    private static List<String> resolveLegacy(JsonNode node, Map<String, List<List<String>>> produced, String where) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode r : node) {
+            if (!r.isArray() || r.size() < 3) {
+                throw new KerasFormatException(where + ": expected [layer, node, tensor, kwargs], got " + r);
+            }
+            if (r.size() > 3 && r.get(3).isObject() && !r.get(3).isEmpty()) {
+                throw new KerasFormatException(where + ": call arguments " + r.get(3) + " are not supported");
+            }
+            List<List<String>> p = produced.get(r.path(0).asText());
+            if (p == null || r.path(1).asInt() >= p.size()) {
+                return null;
+            }
+            out.add(tensor(r, produced, where));
         }
         return out;
     }

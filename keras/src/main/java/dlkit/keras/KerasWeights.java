@@ -39,6 +39,44 @@ final class KerasWeights implements AutoCloseable {
         }
     }
 
+    /** A file on disk, read lazily (legacy .h5 files hold the whole model and may be large). */
+    static KerasWeights open(Path path) {
+        try {
+            return new KerasWeights(new HdfFile(path), path.toString());
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new KerasFormatException(path + ": not a readable HDF5 file: " + e.getMessage(), e);
+        }
+    }
+
+    /** A string attribute of the file's root or of a group (legacy .h5: model_config, weight_names), or null. */
+    Object attribute(String nodePath, String name) {
+        try {
+            Node n = nodePath.isEmpty() ? file : find(nodePath);
+            if (n == null) {
+                return null;
+            }
+            io.jhdf.api.Attribute a = n.getAttribute(name);
+            return a == null ? null : a.getData();
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new KerasFormatException(src + ": " + nodePath + " attribute " + name + ": unreadable HDF5: " + e.getMessage(), e);
+        }
+    }
+
+    /** The dataset at a path, or an error naming it. */
+    Dataset dataset(String path) {
+        try {
+            Node n = find(path);
+            if (!(n instanceof Dataset d)) {
+                throw new KerasFormatException(src + ": no dataset " + path);
+            }
+            return d;
+        } catch (KerasFormatException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new KerasFormatException(src + ": " + path + ": unreadable HDF5: " + e.getMessage(), e);
+        }
+    }
+
     /** The datasets 0..n-1 of a vars group, in order; an absent group has none. */
     List<Dataset> vars(String groupPath) {
         try {

@@ -102,6 +102,21 @@ class KerasFixturesTest {
         assertClose(expected(dir, model), model.predict(inputs(dir, model)), name + " (JSON + .weights.h5)");
     }
 
+    static Stream<String> legacyCases() throws IOException {
+        return cases().filter(c -> Files.exists(fixtures().resolve(c).resolve("model.h5")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("legacyCases")
+    void legacyH5PredictsAsKeras(String name) {
+        Path dir = fixtures().resolve(name);
+        Model model = Model.load(dir.resolve("model.h5"));
+        assertClose(expected(dir, model), model.predict(inputs(dir, model)), name + " (legacy .h5)");
+        if (name.equals("adam_step")) {
+            assertTrue(model.isCompiled(), "training_config imported");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void writtenKerasReadsBackIdentically(String name, @TempDir Path tmp) {

@@ -12,6 +12,8 @@ import dlkit.layers.Padding;
 import dlkit.layers.Regularizer;
 import dlkit.layers.internal.ReshapedContext;
 import dlkit.layers.internal.Sizes;
+import dlkit.layers.internal.SubContext;
+import dlkit.tensor.Buf;
 import dlkit.tensor.Shape;
 import java.util.List;
 import java.util.Set;
@@ -41,12 +43,13 @@ public final class Conv1D extends Convolution<Conv1D.Config, Conv1D.Builder, Con
             kernelSize = Sizes.single("kernel_size", kernelSize);
             strides = Sizes.single("strides", strides);
             dilationRate = Sizes.single("dilation_rate", dilationRate);
-            check(filters, strides, dilationRate, padding, dataFormat, activation, kernelInitializer, biasInitializer);
+            check(filters, strides, dilationRate, padding == Padding.CAUSAL ? Padding.VALID : padding, dataFormat, activation, kernelInitializer, biasInitializer);
         }
 
-        /** The same convolution over a one-row image. */
+        /** The same convolution over a one-row image (for causal padding, the valid one over the left-padded rows). */
         Conv2D.Config as2d() {
-            return new Conv2D.Config(name, filters, List.of(1, kernelSize.get(0)), List.of(1, strides.get(0)), padding, dataFormat,
+            return new Conv2D.Config(name, filters, List.of(1, kernelSize.get(0)), List.of(1, strides.get(0)),
+                    padding == Padding.CAUSAL ? Padding.VALID : padding, dataFormat,
                     List.of(1, dilationRate.get(0)), activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, 1);
         }
     }
@@ -102,7 +105,48 @@ public final class Conv1D extends Convolution<Conv1D.Config, Conv1D.Builder, Con
 
     @Override
     public Kernel compile(BuildContext ctx) {
-        return new Conv2D(config().as2d()).compile(new ReshapedContext(ctx, ReshapedContext.asImage(ctx.inputShape()),
+        if (config().padding() != Padding.CAUSAL) {
+            return new Conv2D(config().as2d()).compile(new ReshapedContext(ctx, ReshapedContext.asImage(ctx.inputShape()),
+                    ReshapedContext.asImage(ctx.outputShape())));
+        }
+        // Causal: the input copied after (k - 1)·d zero steps into a planned buffer, then the valid convolution over it.
+        Shape in = ctx.inputShape();
+        int before = (config().kernelSize().get(0) - 1) * config().dilationRate().get(0);
+        Shape padded = Shape.of(in.dim(0) + before, in.dim(1));
+        int inSize = in.dim(0) * in.dim(1);
+        int padSize = padded.dim(0) * padded.dim(1);
+        int offset = before * in.dim(1);
+        Buf pad = ctx.scratch(padSize);
+        Buf padGrad = ctx.inputGrad() == null ? null : ctx.scratch(padSize);
+        SubContext sub = new SubContext(ctx, padded, ctx.outputShape(), ctx.maxBatch(), pad, padGrad, ctx.output(), ctx.outputGrad(), "", ctx.seed(), null);
+        Kernel conv = new Conv2D(config().as2d()).compile(new ReshapedContext(sub, ReshapedContext.asImage(padded),
                 ReshapedContext.asImage(ctx.outputShape())));
+        Buf input = ctx.input();
+        Buf inputGrad = ctx.inputGrad();
+        return new Kernel() {
+            @Override
+            public void forward(int n, boolean training, long step) {
+                for (int b = 0; b < n; b++) {
+                    pad.slice(b * padSize, offset).fill(0, offset);
+                    pad.copyFrom(input, b * inSize, b * padSize + offset, inSize);
+                }
+                conv.forward(n, training, step);
+            }
+
+            @Override
+            public void backward(int n) {
+                conv.backward(n);
+                if (inputGrad != null) {
+                    for (int b = 0; b < n; b++) {
+                        inputGrad.copyFrom(padGrad, b * padSize + offset, b * inSize, inSize);
+                    }
+                }
+            }
+
+            @Override
+            public double penalty() {
+                return conv.penalty();
+            }
+        };
     }
 }

@@ -64,7 +64,7 @@ public abstract sealed class Convolution<C extends Record & Convolution.Options 
         if (strides.stream().anyMatch(s -> s > 1) && dilationRate.stream().anyMatch(d -> d > 1)) {
             throw new IllegalArgumentException("strides > 1 together with dilation_rate > 1 is not supported (as in Keras)");
         }
-        Objects.requireNonNull(padding, "padding");
+        Padding.requireNotCausal(Objects.requireNonNull(padding, "padding"));
         Objects.requireNonNull(dataFormat, "data_format");
         KernelLayer.check(activation, kernelInitializer, biasInitializer);
     }

@@ -29,7 +29,7 @@ public abstract sealed class Pooling1D<L extends Layer> extends AbstractLayer<Po
         public Config {
             poolSize = Sizes.single("pool_size", poolSize);
             strides = strides == null ? null : Sizes.single("strides", strides);
-            Objects.requireNonNull(padding, "padding");
+            Padding.requireNotCausal(Objects.requireNonNull(padding, "padding"));
             Objects.requireNonNull(dataFormat, "data_format");
         }
 

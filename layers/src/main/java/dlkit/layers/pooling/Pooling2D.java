@@ -28,7 +28,7 @@ public abstract sealed class Pooling2D<L extends Layer> extends AbstractLayer<Po
         public Config {
             poolSize = Sizes.pair("pool_size", poolSize);
             strides = strides == null ? null : Sizes.pair("strides", strides);
-            Objects.requireNonNull(padding, "padding");
+            Padding.requireNotCausal(Objects.requireNonNull(padding, "padding"));
             Objects.requireNonNull(dataFormat, "data_format");
         }
 

@@ -29,6 +29,9 @@ class ConvolutionLayersTest {
         LayerTestKit.run(Conv1D.of(3, 3).activation(Activation.RELU), Shape.of(7, 2), new Expect(Shape.of(5, 3), 3 * 2 * 3 + 3, false));
         LayerTestKit.run(Conv1D.of(2, 3).strides(2).padding(Padding.SAME), Shape.of(7, 2), new Expect(Shape.of(4, 2), 3 * 2 * 2 + 2, false));
         LayerTestKit.run(Conv1D.of(2, 2).dilation(2).useBias(false), Shape.of(6, 3), new Expect(Shape.of(4, 2), 2 * 3 * 2, false));
+        // Causal: (k - 1)·d zeros before the sequence, output as long as the input (stride 1).
+        LayerTestKit.run(Conv1D.of(2, 3).dilation(2).padding(Padding.CAUSAL), Shape.of(7, 2), new Expect(Shape.of(7, 2), 3 * 2 * 2 + 2, false));
+        LayerTestKit.run(Conv1D.of(3, 2).strides(2).padding(Padding.CAUSAL), Shape.of(7, 2), new Expect(Shape.of(4, 3), 2 * 2 * 3 + 3, false));
     }
 
     @Test
