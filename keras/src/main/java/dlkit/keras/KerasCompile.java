@@ -20,18 +20,30 @@ import org.slf4j.LoggerFactory;
 /**
  * Keras' {@code compile_config} (optimizer, loss, metrics) and the optimizer's variables ({@code optimizer/vars}:
  * the step count, the learning rate, then per trainable variable its moments) to and from dlkit's compile section and
- * flat optimizer state. Adam and AdamW keep {@code [momentum, velocity]} per variable in Keras and {@code [m | v]} over
- * the flat weights in dlkit; other optimizers compile without their state.
+ * flat optimizer state. Keras keeps an optimizer's k slots per variable one after the other ({@code [momentum,
+ * velocity]} for Adam), dlkit keeps k blocks over the flat weights ({@code [m | v]}), in the same slot order for the
+ * optimizers in {@link #STATEFUL}; Nadam and Adadelta compile without their state.
  */
 final class KerasCompile {
     private static final Logger LOG = LoggerFactory.getLogger(KerasCompile.class);
     private static final Map<String, String> CLASSES = Map.of("adam", "Adam", "adamw", "AdamW", "sgd", "SGD", "rmsprop", "RMSprop",
             "adagrad", "Adagrad", "adadelta", "Adadelta", "adamax", "Adamax", "nadam", "Nadam");
     /** Keras optimizer settings dlkit has no use for, at the values that change nothing. */
-    private static final Map<String, Set<String>> INERT = Map.of(
-            "name", Set.of(), "use_ema", Set.of("false"), "ema_momentum", Set.of(), "ema_overwrite_frequency", Set.of("null"),
-            "loss_scale_factor", Set.of("null"), "gradient_accumulation_steps", Set.of("null"), "amsgrad", Set.of("false"),
-            "weight_decay", Set.of("null", "0.0", "0"), "clipnorm", Set.of("null"), "clipvalue", Set.of("null"));
+    private static final Map<String, Set<String>> INERT = Map.ofEntries(
+            Map.entry("name", Set.of()),
+            Map.entry("use_ema", Set.of("false")),
+            Map.entry("ema_momentum", Set.of()),
+            Map.entry("ema_overwrite_frequency", Set.of("null")),
+            Map.entry("loss_scale_factor", Set.of("null")),
+            Map.entry("gradient_accumulation_steps", Set.of("null")),
+            Map.entry("amsgrad", Set.of("false")),
+            Map.entry("weight_decay", Set.of("null", "0.0", "0")),
+            Map.entry("clipnorm", Set.of("null")),
+            Map.entry("clipvalue", Set.of("null")),
+            Map.entry("centered", Set.of("false")));
+
+    /** Optimizers whose Keras slots per variable are dlkit's state blocks, in order (SGD: momentum; RMSprop: velocity, momentum). */
+    static final Set<String> STATEFUL = Set.of("adam", "adamw", "adamax", "sgd", "rmsprop", "adagrad");
 
     private KerasCompile() {}
 
@@ -52,8 +64,8 @@ final class KerasCompile {
             LOG.warn("{}: loaded without its compile_config: {}", src, e.getMessage());
             return;
         }
-        if (weights != null && hasAdamState(model)) {
-            adamState(model, weights, layers, src);
+        if (weights != null && hasState(model)) {
+            state(model, weights, layers, src);
         }
     }
 
@@ -114,8 +126,7 @@ final class KerasCompile {
     /** dlkit weight key → offset in the flat trainable array, in the model's order; non-trainable keys left out. */
     static Map<String, int[]> trainableRanges(Model model) {
         Map<String, int[]> out = new LinkedHashMap<>();
-        float[] state = model.optimizerState();
-        int count = state == null ? 0 : state.length / 2;
+        long count = model.trainableParamCount();
         int offset = 0;
         for (var e : model.getWeights().entrySet()) {
             int n = (int) e.getValue().length();
@@ -141,37 +152,35 @@ final class KerasCompile {
         return out;
     }
 
-    private static void adamState(Model model, KerasWeights weights, Map<String, KerasGraph.Imported> layers, String src) {
+    private static void state(Model model, KerasWeights weights, Map<String, KerasGraph.Imported> layers, String src) {
         List<Dataset> vars = weights.vars("optimizer/vars");
-        if (vars.isEmpty()) {
-            return;
-        }
         float[] state = model.optimizerState();
-        if (state == null) {
+        if (vars.isEmpty() || state == null) {
             return;
         }
         Map<String, int[]> ranges = trainableRanges(model);
         List<String> order = kerasOrder(model, layers.keySet());
-        if (vars.size() != 2 + 2 * order.size()) {
-            throw new KerasFormatException(src + ": optimizer/vars holds " + vars.size() + " variables; Adam over " + order.size()
-                    + " trainable weights has " + (2 + 2 * order.size()));
+        int n = ranges.values().stream().mapToInt(r -> r[1]).sum();
+        int slots = n == 0 ? 0 : state.length / n;
+        if (vars.size() != 2 + slots * order.size()) {
+            throw new KerasFormatException(src + ": optimizer/vars holds " + vars.size() + " variables; " + model.optimizer().type() + " over "
+                    + order.size() + " trainable weights has " + (2 + slots * order.size()));
         }
         long iterations = (long) weights.floats(vars.get(0), new int[0], "iterations")[0];
+        if (iterations < 0) {
+            throw new KerasFormatException(src + ": optimizer/vars/0: iterations " + iterations + " is negative");
+        }
         float lr = weights.floats(vars.get(1), new int[0], "learning_rate")[0];
-        int n = state.length / 2;
         float[] moments = new float[state.length];
         Map<String, INDArray> w = model.getWeights();
         for (int i = 0; i < order.size(); i++) {
             String key = order.get(i);
             int[] shape = java.util.Arrays.stream(w.get(key).shape()).mapToInt(d -> (int) d).toArray();
             int[] r = ranges.get(key);
-            float[] m = weights.floats(vars.get(2 + 2 * i), shape, "momentum of " + key);
-            float[] v = weights.floats(vars.get(3 + 2 * i), shape, "velocity of " + key);
-            System.arraycopy(m, 0, moments, r[0], r[1]);
-            System.arraycopy(v, 0, moments, n + r[0], r[1]);
-        }
-        if (iterations < 0) {
-            throw new KerasFormatException(src + ": optimizer/vars/0: iterations " + iterations + " is negative");
+            for (int j = 0; j < slots; j++) {
+                float[] v = weights.floats(vars.get(2 + slots * i + j), shape, "optimizer slot " + j + " of " + key);
+                System.arraycopy(v, 0, moments, j * n + r[0], r[1]);
+            }
         }
         model.setOptimizerState(moments, iterations);
         model.setLearningRate(lr);
@@ -230,8 +239,7 @@ final class KerasCompile {
         return per;
     }
 
-    static boolean hasAdamState(Model model) {
-        return model.isCompiled() && model.optimizerState() != null
-                && (model.optimizer().type().equals("adam") || model.optimizer().type().equals("adamw"));
+    static boolean hasState(Model model) {
+        return model.isCompiled() && model.optimizerState() != null && STATEFUL.contains(model.optimizer().type());
     }
 }

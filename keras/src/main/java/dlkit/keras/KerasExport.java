@@ -169,10 +169,11 @@ final class KerasExport {
             }
         }
         w.group("vars", model.name());
-        if (KerasCompile.hasAdamState(model)) {
+        if (KerasCompile.hasState(model)) {
             float[] state = model.optimizerState();
-            int n = state.length / 2;
             Map<String, int[]> ranges = KerasCompile.trainableRanges(model);
+            int n = ranges.values().stream().mapToInt(r -> r[1]).sum();
+            int slots = n == 0 ? 0 : state.length / n;
             w.group("optimizer/vars", model.optimizer().type());
             w.addScalar("optimizer/vars", (int) model.iterations());
             w.addScalar("optimizer/vars", (float) model.learningRate());
@@ -180,12 +181,11 @@ final class KerasExport {
             for (String key : KerasCompile.kerasOrder(model, names)) {
                 int[] r = ranges.get(key);
                 int[] shape = java.util.Arrays.stream(values.get(key).shape()).mapToInt(d -> (int) d).toArray();
-                float[] m = new float[r[1]];
-                float[] v = new float[r[1]];
-                System.arraycopy(state, r[0], m, 0, r[1]);
-                System.arraycopy(state, n + r[0], v, 0, r[1]);
-                w.add("optimizer/vars", shape, m);
-                w.add("optimizer/vars", shape, v);
+                for (int j = 0; j < slots; j++) {
+                    float[] slot = new float[r[1]];
+                    System.arraycopy(state, j * n + r[0], slot, 0, r[1]);
+                    w.add("optimizer/vars", shape, slot);
+                }
             }
         }
         return w;
