@@ -128,7 +128,10 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
     public Kernel compile(BuildContext ctx) {
         ConvWindow w = window();
         Shape in = ctx.inputShape();
-        if (config().groups() == 1 && useGemmPath(ctx, w.k()[0] * w.k()[1] * in.dim(2))) {
+        // libnd4j's oneDNN convolution rejects dilated windows ("could not create a descriptor for a dilated
+        // convolution"), so those run as im2col + GEMM, with the input gradient scattered back (col2im).
+        boolean dilated = w.d()[0] > 1 || w.d()[1] > 1;
+        if (config().groups() == 1 && (dilated || useGemmPath(ctx, w.k()[0] * w.k()[1] * in.dim(2)))) {
             return compileGemm(ctx, w);
         }
         long[] iArgs = w.nativeArgs(in, ctx.outputShape());
@@ -224,8 +227,10 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
         int kv = window.k()[0] * window.k()[1] * in.dim(2);
         Buf x = ctx.input();
         Buf cols = ctx.scratch(pixels * kv);
+        Buf dx = ctx.inputGrad();
+        Buf colsGrad = dx == null ? null : ctx.scratch(pixels * kv);
         Config c = config();
-        Affine affine = new Affine(ctx, cols, null, kv, pixels, c.activation(), c.useBias(), c.kernelRegularizer(), c.biasRegularizer());
+        Affine affine = new Affine(ctx, cols, colsGrad, kv, pixels, c.activation(), c.useBias(), c.kernelRegularizer(), c.biasRegularizer());
         int inSize = in.size();
         Im2col im2col = Im2col.of(in, out, window);
         boolean f32 = x instanceof Buf.F32;
@@ -234,6 +239,7 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
         float[] colsF = f32 ? new float[ctx.maxBatch() * pixels * kv] : null;
         double[] xd = f32 ? null : new double[ctx.maxBatch() * inSize];
         double[] colsD = f32 ? null : new double[ctx.maxBatch() * pixels * kv];
+        double[] dxD = dx == null ? null : new double[ctx.maxBatch() * inSize];
         return new Kernel() {
             @Override
             public void forward(int n, boolean training, long step) {
@@ -253,6 +259,17 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
             @Override
             public void backward(int n) {
                 affine.backward(n);
+                if (dx != null) {
+                    int len = n * pixels * kv;
+                    if (f32) {
+                        colsGrad.get(0, colsF, 0, len);
+                        im2col.scatter(colsF, dxD, n);
+                    } else {
+                        colsGrad.get(0, colsD, 0, len);
+                        im2col.scatter(colsD, dxD, n);
+                    }
+                    dx.put(0, dxD, 0, n * inSize);
+                }
             }
 
             @Override
@@ -302,6 +319,29 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
             for (int b = 0, cb = 0; b < n; b++, cb += source.length) {
                 for (int i = 0; i < source.length; i++) {
                     cols[cb + i] = source[i] < 0 ? 0f : x[b * inSize + source[i]];
+                }
+            }
+        }
+
+        /** col2im: the gradient of every column entry summed into the input pixel it was gathered from. */
+        void scatter(float[] cols, double[] dx, int n) {
+            java.util.Arrays.fill(dx, 0, n * inSize, 0);
+            for (int b = 0, cb = 0; b < n; b++, cb += source.length) {
+                for (int i = 0; i < source.length; i++) {
+                    if (source[i] >= 0) {
+                        dx[b * inSize + source[i]] += cols[cb + i];
+                    }
+                }
+            }
+        }
+
+        void scatter(double[] cols, double[] dx, int n) {
+            java.util.Arrays.fill(dx, 0, n * inSize, 0);
+            for (int b = 0, cb = 0; b < n; b++, cb += source.length) {
+                for (int i = 0; i < source.length; i++) {
+                    if (source[i] >= 0) {
+                        dx[b * inSize + source[i]] += cols[cb + i];
+                    }
                 }
             }
         }

@@ -18,6 +18,8 @@ class ConvolutionLayersTest {
         LayerTestKit.run(Conv2D.of(2, 3).padding(Padding.SAME), Shape.of(5, 5, 2), new Expect(Shape.of(5, 5, 2), 3 * 3 * 2 * 2 + 2, false));
         LayerTestKit.run(Conv2D.of(2, 2, 3).strides(2, 2).padding(Padding.SAME).useBias(false), Shape.of(5, 6, 1), new Expect(Shape.of(3, 3, 2), 2 * 3 * 2, false));
         LayerTestKit.run(Conv2D.of(2, 2).dilation(2, 2).activation(Activation.TANH), Shape.of(6, 6, 2), new Expect(Shape.of(4, 4, 2), 2 * 2 * 2 * 2 + 2, false));
+        // Dilated with many taps, "same": im2col + GEMM with the input gradient scattered back (oneDNN refuses dilation).
+        LayerTestKit.run(Conv2D.of(3, 3).dilation(2, 2).padding(Padding.SAME), Shape.of(6, 5, 8), new Expect(Shape.of(6, 5, 3), 3 * 3 * 8 * 3 + 3, false));
         LayerTestKit.run(Conv2D.of(2, 3).kernelRegularizer(Regularizer.l2(0.01)), Shape.of(4, 4, 1), new Expect(Shape.of(2, 2, 2), 3 * 3 * 2 + 2, false));
         LayerTestKit.run(Conv2D.of(4, 3).groups(2).activation(Activation.TANH), Shape.of(5, 5, 4), new Expect(Shape.of(3, 3, 4), 3 * 3 * 2 * 4 + 4, false));
         LayerTestKit.run(Conv2D.of(6, 2).groups(3).padding(Padding.SAME).kernelRegularizer(Regularizer.l2(0.01)), Shape.of(4, 3, 3),
