@@ -98,16 +98,21 @@ public final class KerasFormat implements ModelFormat {
 
     // ---- reading
 
-    /** A {@code .keras} archive. */
-    public static @NonNull Model readKeras(@NonNull Path path) {
-        String src = path.toString();
+    /** An existing regular file (a device or FIFO is never a model file: the readers would read it without end). */
+    private static void requireModelFile(Path path, String what) {
         try {
-            InputFiles.size(path, ".keras model file");
+            InputFiles.size(path, what);
         } catch (ModelFileException e) {
             throw e;
         } catch (DlkitException e) {
             throw new ModelFileException(e.getMessage(), e);
         }
+    }
+
+    /** A {@code .keras} archive. */
+    public static @NonNull Model readKeras(@NonNull Path path) {
+        String src = path.toString();
+        requireModelFile(path, ".keras model file");
         try (ZipFile zip = new ZipFile(path.toFile())) {
             Map<String, ZipEntry> found = new LinkedHashMap<>();
             for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
@@ -175,13 +180,7 @@ public final class KerasFormat implements ModelFormat {
      */
     public static @NonNull Model readLegacyH5(@NonNull Path path) {
         String src = path.toString();
-        try {
-            InputFiles.size(path, "legacy Keras .h5 model file");
-        } catch (ModelFileException e) {
-            throw e;
-        } catch (DlkitException e) {
-            throw new ModelFileException(e.getMessage(), e);
-        }
+        requireModelFile(path, "legacy Keras .h5 model file");
         try (KerasWeights h5 = KerasWeights.open(path)) {
             Object config = h5.attribute("", "model_config");
             if (!(config instanceof String text)) {
