@@ -46,6 +46,8 @@ class Float32PathsTest {
     void float32RecurrentCellsMatchFloat64() {
         compare(List.of(Input.of(6, 3), dlkit.layers.recurrent.LSTM.of(5).returnSequences(true), dlkit.layers.recurrent.GRU.of(4).returnSequences(true),
                 dlkit.layers.recurrent.SimpleRNN.of(3), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 3);
+        compare(List.of(Input.of(6, 3), dlkit.layers.recurrent.GRU.of(4).resetAfter(false).returnSequences(true),
+                dlkit.layers.recurrent.GRU.of(3).resetAfter(false), Dense.of(4).activation(Activation.SOFTMAX)), 6 * 3);
     }
 
     private static void compare(List<Layer> layers, int sampleSize) {

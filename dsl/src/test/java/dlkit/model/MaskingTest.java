@@ -115,6 +115,7 @@ class MaskingTest {
             double tol = dtype == DType.FLOAT64 ? 1e-12 : 2e-5;
             assertPaddedEqualsUnpadded(() -> List.of(LSTM.of(4), Dense.of(2)), dtype, tol);
             assertPaddedEqualsUnpadded(() -> List.of(GRU.of(4), Dense.of(2)), dtype, tol);
+            assertPaddedEqualsUnpadded(() -> List.of(GRU.of(4).resetAfter(false), Dense.of(2)), dtype, tol);
             assertPaddedEqualsUnpadded(() -> List.of(SimpleRNN.of(4), Dense.of(2)), dtype, tol);
             assertPaddedEqualsUnpadded(() -> List.of(Bidirectional.of(LSTM.of(3)), Dense.of(2)), dtype, tol);
             // The mask passes through a return_sequences layer and a Dense on every step to the next recurrent layer.

@@ -36,7 +36,7 @@ class RecurrentStateTest {
         LayerCall c0 = Dense.of(4).named("c0").apply(s);
         List<LayerCall> lstm = LSTM.of(4).returnSequences(true).returnState(true).named("lstm").applyAll(x, h0, c0);
         assertEquals(3, lstm.size());
-        List<LayerCall> gru = GRU.of(4).returnState(true).named("gru").applyAll(lstm.get(0), lstm.get(1));
+        List<LayerCall> gru = GRU.of(4).returnState(true).resetAfter(false).named("gru").applyAll(lstm.get(0), lstm.get(1));
         List<LayerCall> rnn = SimpleRNN.of(3).goBackwards(true).returnState(true).named("rnn")
                 .applyAll(lstm.get(0), Dense.of(3).named("r0").apply(lstm.get(2)));
         LayerCall joined = Concatenate.of().apply(gru.get(0), gru.get(1), rnn.get(1), lstm.get(2));

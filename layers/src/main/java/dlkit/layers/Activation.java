@@ -24,9 +24,25 @@ public enum Activation {
     /** Exact (erf-based) GELU, Keras' default {@code approximate=False}. */
     GELU,
     /** Over the last axis. */
-    SOFTMAX;
+    SOFTMAX,
+    /** Keras 3's piecewise-linear sigmoid, {@code relu6(z + 3) / 6} (Keras 2's slope was 0.2). */
+    HARD_SIGMOID,
+    /** {@code z · hard_sigmoid(z)}; Keras' {@code hard_swish} is the same. */
+    HARD_SILU,
+    RELU6,
+    /** Self-normalising ELU (Klambauer et al. 2017) with Keras' alpha and scale. */
+    SELU,
+    SOFTPLUS,
+    SOFTSIGN,
+    /** {@code z · sigmoid(z)}; Keras' {@code swish} is the same. */
+    SILU,
+    /** {@code z · tanh(softplus(z))}. */
+    MISH,
+    EXPONENTIAL;
 
     static final double LEAKY_SLOPE = 0.2;
+    private static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    private static final double SELU_SCALE = 1.0507009873554804934193349852946;
     private static final double INV_SQRT2 = 0.7071067811865476;
     private static final double INV_SQRT2PI = 0.3989422804014327;
 
@@ -38,7 +54,12 @@ public enum Activation {
     @JsonCreator
     public static @NonNull Activation fromJson(@NonNull String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        return n.equals("leakyrelu") ? LEAKY_RELU : Json.enumValue(Activation.class, n, "activation");
+        return switch (n) {
+            case "leakyrelu" -> LEAKY_RELU;
+            case "swish" -> SILU;
+            case "hard_swish" -> HARD_SILU;
+            default -> Json.enumValue(Activation.class, n, "activation");
+        };
     }
 
     /** Big float32 ReLU passes run on heap copies: bulk copies plus a vectorised loop beat element access 3×. */
@@ -106,6 +127,11 @@ public enum Activation {
                 }
             }
             case SOFTMAX -> softmaxRows(z, y, rows, width);
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    y.set(i, apply(z.get(i)));
+                }
+            }
         }
     }
 
@@ -178,12 +204,21 @@ public enum Activation {
                     }
                 }
             }
+            default -> {
+                // z is only read by the activations that need it (backwardNeedsInput); for the others it may be y
+                for (int i = 0; i < n; i++) {
+                    dz.set(i, dy.get(i) * derivative(z.get(i), y.get(i)));
+                }
+            }
         }
     }
 
     /** Whether backward needs the pre-activation z kept apart from the output y (all others derive f' from y). */
     public boolean backwardNeedsInput() {
-        return this == GELU;
+        return switch (this) {
+            case GELU, HARD_SILU, SILU, MISH -> true;
+            default -> false;
+        };
     }
 
     /** f(z) for one element (recurrent cells); softmax has no element-wise form. */
@@ -197,6 +232,15 @@ public enum Activation {
             case ELU -> z > 0 ? z : Math.expm1(z);
             case GELU -> 0.5 * z * (1 + erf(z * INV_SQRT2, true));
             case SOFTMAX -> throw new UnsupportedOperationException("softmax is not element-wise");
+            case HARD_SIGMOID -> hardSigmoid(z);
+            case HARD_SILU -> z * hardSigmoid(z);
+            case RELU6 -> Math.min(Math.max(z, 0.0), 6.0);
+            case SELU -> z > 0 ? SELU_SCALE * z : SELU_SCALE * SELU_ALPHA * Math.expm1(z);
+            case SOFTPLUS -> softplus(z);
+            case SOFTSIGN -> z / (1 + Math.abs(z));
+            case SILU -> z * sigmoid(z);
+            case MISH -> z * Math.tanh(softplus(z));
+            case EXPONENTIAL -> Math.exp(z);
         };
     }
 
@@ -258,7 +302,33 @@ public enum Activation {
             case ELU -> z > 0 ? 1 : y + 1;
             case GELU -> 0.5 * (1 + erf(z * INV_SQRT2, true)) + z * Math.exp(-0.5 * z * z) * INV_SQRT2PI;
             case SOFTMAX -> throw new UnsupportedOperationException("softmax is not element-wise");
+            // the piecewise-linear ones from y, which gives the same kinks as z: 1/6 (or 1) strictly inside
+            case HARD_SIGMOID -> y > 0 && y < 1 ? 1.0 / 6 : 0;
+            case HARD_SILU -> z <= -3 ? 0 : z >= 3 ? 1 : z / 3 + 0.5;
+            case RELU6 -> y > 0 && y < 6 ? 1 : 0;
+            case SELU -> y > 0 ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA;
+            // softplus' derivative is sigmoid(z) = 1 − e^(−y)
+            case SOFTPLUS -> -Math.expm1(-y);
+            case SOFTSIGN -> (1 - Math.abs(y)) * (1 - Math.abs(y));
+            case SILU -> {
+                double sg = sigmoid(z);
+                yield sg * (1 + z * (1 - sg));
+            }
+            case MISH -> {
+                double t = Math.tanh(softplus(z));
+                yield t + z * (1 - t * t) * sigmoid(z);
+            }
+            case EXPONENTIAL -> y;
         };
+    }
+
+    private static double hardSigmoid(double z) {
+        return Math.min(Math.max(z / 6 + 0.5, 0.0), 1.0);
+    }
+
+    /** log(1 + e^z) without overflow or cancellation. */
+    private static double softplus(double z) {
+        return Math.max(z, 0.0) + Math.log1p(Math.exp(-Math.abs(z)));
     }
 
     /** The logistic function, split by sign so exp never overflows. */

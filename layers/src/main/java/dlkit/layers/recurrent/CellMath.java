@@ -26,6 +26,16 @@ final class CellMath {
     final double @Nullable [] zx;
     final double @Nullable [] hrStep;
     final double @Nullable [] hrAll;
+    /**
+     * GRU with {@code reset_after=false}: the reset gate comes before the candidate's recurrent product, so each step
+     * runs in two halves around a second GEMM ({@code (r·h̃)·R_h}, h̃ the recurrent-dropped h): r·h̃ of every step,
+     * and in BPTT the candidate gradient, its product back through R_h, and what flows into h̃ through r.
+     */
+    final boolean resetBefore;
+    final double @Nullable [] rhAll;
+    final double @Nullable [] dCand;
+    final double @Nullable [] dRh;
+    final double @Nullable [] viaReset;
     final double[] dh;
     final double[] dc;
     final double[] dzxStep;
@@ -49,6 +59,11 @@ final class CellMath {
         this.zx = gru ? new double[rows * g] : null;
         this.hrStep = gru ? new double[mb * g] : null;
         this.hrAll = gru ? new double[rows * g] : null;
+        this.resetBefore = gru && spec instanceof GRU.Config c && !c.resetAfter();
+        this.rhAll = resetBefore ? new double[rows * u] : null;
+        this.dCand = resetBefore ? new double[mb * u] : null;
+        this.dRh = resetBefore ? new double[mb * u] : null;
+        this.viaReset = resetBefore ? new double[mb * u] : null;
         this.dh = new double[mb * u];
         this.dc = new double[mb * u];
         this.dzxStep = new double[mb * g];
@@ -161,6 +176,109 @@ final class CellMath {
                 act[zb + u + j] = rr;
                 act[zb + 2 * u + j] = hh;
                 hrAll[zb + 2 * u + j] = recH;
+            }
+        }
+    }
+
+    /**
+     * reset_after=false, first half of step t: the update and reset gates from the input parts ({@code zx}) and the
+     * recurrent parts in {@code hrStep[:, :2·units]}, then {@code r·h̃} for the candidate's GEMM; {@code recScale} is
+     * the recurrent-dropout mask applied to h, or null.
+     */
+    void gruGates(int t, int n, double @Nullable [] recScale) {
+        Activation ra = recurrentActivation;
+        int hp = t * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            int hb = b * u;
+            for (int k = 0; k < 2 * u; k++) {
+                pre[zb + k] = zx[zb + k] + hrStep[sb + k];
+            }
+            if (fastGates) {
+                Activation.sigmoidFast(pre, zb, act, zb, 2 * u);
+            } else {
+                for (int k = 0; k < 2 * u; k++) {
+                    act[zb + k] = ra.apply(pre[zb + k]);
+                }
+            }
+            for (int j = 0; j < u; j++) {
+                double h = recScale == null ? hH[hp + hb + j] : hH[hp + hb + j] * recScale[hb + j];
+                rhAll[hp + hb + j] = act[zb + u + j] * h;
+            }
+        }
+    }
+
+    /** reset_after=false, second half of step t: the candidate from {@code hrStep[:, 2·units:]} = (r·h̃)·R_h, and h. */
+    void gruCandidate(int t, int n) {
+        Activation f = activation;
+        int hp = t * n * u;
+        int hn = (t + 1) * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            int hb = b * u;
+            for (int j = 0; j < u; j++) {
+                pre[zb + 2 * u + j] = zx[zb + 2 * u + j] + hrStep[sb + 2 * u + j];
+            }
+            if (fastGates) {
+                Activation.tanhFast(pre, zb + 2 * u, act, zb + 2 * u, u);
+            } else {
+                for (int j = 0; j < u; j++) {
+                    act[zb + 2 * u + j] = f.apply(pre[zb + 2 * u + j]);
+                }
+            }
+            for (int j = 0; j < u; j++) {
+                double z = act[zb + j];
+                hH[hn + hb + j] = z * hH[hp + hb + j] + (1 - z) * act[zb + 2 * u + j];
+            }
+        }
+    }
+
+    /**
+     * reset_after=false, first half of BPTT step t: the update-gate and candidate gradients, the candidate's into
+     * {@code dCand} for the GEMM back through R_h, and h's direct path into {@code dh}.
+     */
+    void gruCandidateBackward(int t, int n) {
+        Activation f = activation;
+        Activation ra = recurrentActivation;
+        int hp = t * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            int hb = b * u;
+            for (int j = 0; j < u; j++) {
+                double d = dh[hb + j];
+                double z = act[zb + j];
+                double hh = act[zb + 2 * u + j];
+                double dzh = d * (1 - z) * f.derivative(pre[zb + 2 * u + j], hh);
+                double dz = d * (hH[hp + hb + j] - hh) * ra.derivative(pre[zb + j], z);
+                dzxStep[sb + j] = dz;
+                dzxStep[sb + 2 * u + j] = dzh;
+                dhrStep[sb + j] = dz;
+                dhrStep[sb + 2 * u + j] = 0;
+                dCand[hb + j] = dzh;
+                dh[hb + j] = d * z;
+            }
+        }
+    }
+
+    /** reset_after=false, second half: from {@code dRh} = dL/d(r·h̃), the reset-gate gradient and h̃'s share. */
+    void gruResetBackward(int t, int n, double @Nullable [] recScale) {
+        Activation ra = recurrentActivation;
+        int hp = t * n * u;
+        for (int b = 0; b < n; b++) {
+            int zb = (t * n + b) * g;
+            int sb = b * g;
+            int hb = b * u;
+            for (int j = 0; j < u; j++) {
+                double drh = dRh[hb + j];
+                double rr = act[zb + u + j];
+                double h = recScale == null ? hH[hp + hb + j] : hH[hp + hb + j] * recScale[hb + j];
+                double dr = drh * h * ra.derivative(pre[zb + u + j], rr);
+                dzxStep[sb + u + j] = dr;
+                dhrStep[sb + u + j] = dr;
+                viaReset[hb + j] = drh * rr;
             }
         }
     }

@@ -11,10 +11,12 @@ import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Gated recurrent unit (Cho et al. 2014), Keras' default {@code reset_after} variant with gate order {@code [z, r, h]}:
- * {@code h = z·h_prev + (1 − z)·tanh(x·W_h + b_h + r·(h_prev·R_h + b_rh))} (see {@link RecurrentLayer} for shapes and
- * settings); weights {@code kernel [features, 3·units]}, {@code recurrent_kernel [units, 3·units]}, {@code bias
- * [2, 3·units]} (input and recurrent biases).
+ * Gated recurrent unit (Cho et al. 2014) with Keras' gate order {@code [z, r, h]} (see {@link RecurrentLayer} for
+ * shapes and settings); weights {@code kernel [features, 3·units]} and {@code recurrent_kernel [units, 3·units]}. Two
+ * variants, as in Keras: {@code reset_after} (the default, cuDNN's) applies the reset gate after the recurrent product,
+ * {@code h = z·h_prev + (1 − z)·tanh(x·W_h + b_h + r·(h_prev·R_h + b_rh))} with {@code bias [2, 3·units]} (input and
+ * recurrent biases); {@code reset_after=false} (Cho's original) before it, {@code tanh(x·W_h + b_h + (r·h_prev)·R_h)}
+ * with {@code bias [3·units]}.
  */
 public final class GRU extends RecurrentLayer<GRU.Config, GRU.Builder, GRU> {
     public record Config(
@@ -39,9 +41,6 @@ public final class GRU extends RecurrentLayer<GRU.Config, GRU.Builder, GRU> {
             boolean unroll) implements Options, LayerConfig {
         public Config {
             check(units, activation, true, recurrentActivation, dropout, recurrentDropout, kernelInitializer, recurrentInitializer, biasInitializer);
-            if (!resetAfter) {
-                throw new IllegalArgumentException("reset_after: only true (Keras' default, the cuDNN-compatible variant) is supported");
-            }
         }
     }
 
@@ -65,9 +64,15 @@ public final class GRU extends RecurrentLayer<GRU.Config, GRU.Builder, GRU> {
         return TYPE.with(b -> b.units = units);
     }
 
+    /** {@code false}: the reset gate scales {@code h_prev} before the recurrent product (one bias vector). */
+    public @NonNull GRU resetAfter(boolean on) {
+        return change(b -> b.resetAfter = on);
+    }
+
     @Override
     ParamSpec bias(int gates) {
         Config c = config();
-        return new ParamSpec("bias", new int[] {2, gates}, c.biasInitializer(), c.biasRegularizer());
+        int[] shape = c.resetAfter() ? new int[] {2, gates} : new int[] {gates};
+        return new ParamSpec("bias", shape, c.biasInitializer(), c.biasRegularizer());
     }
 }

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * part of all gates for all steps ({@code [steps·batch, features] × kernel}), one {@code h · recurrent_kernel} per
  * step, and after the backward sweep one GEMM each for the kernel, recurrent-kernel and input gradients. The gate
  * arithmetic runs on heap arrays in double. Gate layouts follow Keras: LSTM {@code [i, f, c, o]}, GRU
- * {@code [z, r, h]} with {@code reset_after} (input and recurrent biases apart), so weights exchange with Keras.
+ * {@code [z, r, h]} (with {@code reset_after} input and recurrent biases apart), so weights exchange with Keras. A GRU
+ * with {@code reset_after=false} runs a second, smaller GEMM per step, {@code (r·h̃)·R_h}, forwards and backwards.
  */
 final class RecurrentKernel implements Kernel {
     enum Cell {
@@ -61,6 +62,10 @@ final class RecurrentKernel implements Kernel {
     private final Buf dhPrev;
     private final Buf dXt;
     private final Buf ones;
+    /** GRU reset_after=false: r·h̃ of every step (for the recurrent kernel's gradient) and the candidate gradient of one. */
+    private final boolean resetBefore;
+    private final @Nullable Buf rhs;
+    private final @Nullable Buf dCandStep;
     // heap
     private final double[] xh;
     private final double[] io;
@@ -107,7 +112,8 @@ final class RecurrentKernel implements Kernel {
         this.dr = ctx.grad("recurrent_kernel");
         Buf b = spec.useBias() ? ctx.param("bias") : null;
         Buf db = spec.useBias() ? ctx.grad("bias") : null;
-        boolean split = cell == Cell.GRU;
+        this.resetBefore = cell == Cell.GRU && spec instanceof GRU.Config c && !c.resetAfter();
+        boolean split = cell == Cell.GRU && !resetBefore;
         this.bIn = b == null ? null : split ? b.slice(0, g) : b;
         this.bRec = b != null && split ? b.slice(g, g) : null;
         this.dbIn = db == null ? null : split ? db.slice(0, g) : db;
@@ -122,7 +128,9 @@ final class RecurrentKernel implements Kernel {
         this.hm = spec.recurrentDropout() > 0 ? ctx.scratch((steps + 1) * u) : hs;
         this.hr = ctx.scratch(g);
         this.dZx = ctx.scratch(steps * g);
-        this.dHr = split ? ctx.scratch(steps * g) : dZx;
+        this.dHr = cell == Cell.GRU ? ctx.scratch(steps * g) : dZx;
+        this.rhs = resetBefore ? ctx.scratch(steps * u) : null;
+        this.dCandStep = resetBefore ? ctx.scratch(u) : null;
         this.dhPrev = ctx.scratch(u);
         this.dXt = dx != null ? ctx.scratch(steps * features) : null;
         this.ones = ctx.ones(rows);
@@ -226,6 +234,16 @@ final class RecurrentKernel implements Kernel {
                 Buf zt = zs.slice(t * n * g, n * g);
                 Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 1, zt, g);
                 zt.get(0, m.pre, t * n * g, n * g);
+            } else if (resetBefore) {
+                // the gates' recurrent part h̃·R[:, :2u], then the candidate's (r·h̃)·R[:, 2u:] into hr's last block
+                Blas.gemm(false, false, n, 2 * u, u, 1, hm.slice(t * n * u, n * u), u, r, g, 0, hr, g);
+                hr.get(0, m.hrStep, 0, n * g);
+                m.gruGates(t, n, recMasked ? recMask : null);
+                Buf rh = rhs.slice(t * n * u, n * u);
+                rh.put(0, m.rhAll, t * n * u, n * u);
+                Blas.gemm(false, false, n, u, u, 1, rh, u, recurrentBlock(r), g, 0, hr.slice(2 * u, n * g - 2 * u), g);
+                hr.get(0, m.hrStep, 0, n * g);
+                m.gruCandidate(t, n);
             } else {
                 Blas.gemm(false, false, n, g, u, 1, hm.slice(t * n * u, n * u), u, r, g, 0, hr, g);
                 if (bRec != null) {
@@ -233,7 +251,9 @@ final class RecurrentKernel implements Kernel {
                 }
                 hr.get(0, m.hrStep, 0, n * g);
             }
-            m.forward(t, n);
+            if (!resetBefore) {
+                m.forward(t, n);
+            }
             if (stepMask != null) {
                 carryMaskedRows(t, n);
             }
@@ -318,7 +338,13 @@ final class RecurrentKernel implements Kernel {
                 System.arraycopy(m.dh, 0, savedDh, 0, n * u);
                 System.arraycopy(m.dc, 0, savedDc, 0, n * u);
             }
-            if (m.fastGates && cell == Cell.LSTM) {
+            if (resetBefore) {
+                m.gruCandidateBackward(t, n);
+                dCandStep.put(0, m.dCand, 0, n * u);
+                Blas.gemm(false, true, n, u, u, 1, dCandStep, u, recurrentBlock(r), g, 0, dhPrev, u);
+                dhPrev.get(0, m.dRh, 0, n * u);
+                m.gruResetBackward(t, n, recMasked ? recMask : null);
+            } else if (m.fastGates && cell == Cell.LSTM) {
                 m.lstmBackward(t, n);
             } else {
                 m.genericBackward(t, n);
@@ -331,6 +357,9 @@ final class RecurrentKernel implements Kernel {
                         Arrays.fill(m.dhrStep, b * g, (b + 1) * g, 0.0);
                         System.arraycopy(savedDh, b * u, m.dh, b * u, u);
                         System.arraycopy(savedDc, b * u, m.dc, b * u, u);
+                        if (resetBefore) {
+                            Arrays.fill(m.viaReset, b * u, (b + 1) * u, 0.0);
+                        }
                     }
                 }
             }
@@ -339,26 +368,23 @@ final class RecurrentKernel implements Kernel {
                 dHr.put(t * n * g, m.dhrStep, 0, n * g);
             }
             if (t > 0) {
-                Blas.gemm(false, true, n, u, g, 1, dHr.slice(t * n * g, n * g), g, r, g, 0, dhPrev, u);
-                dhPrev.get(0, m.dzxStep, 0, n * u);
-                for (int i = 0; i < n * u; i++) {
-                    m.dh[i] += recMasked ? m.dzxStep[i] * recMask[i] : m.dzxStep[i];
-                }
+                addRecurrentGradient(t, n);
             }
         }
         if (dh0 != null) {
             // dL/dh0: what the first step's recurrent product sends back, plus GRU's direct path (already in m.dh).
-            Blas.gemm(false, true, n, u, g, 1, dHr.slice(0, n * g), g, r, g, 0, dhPrev, u);
-            dhPrev.get(0, m.dzxStep, 0, n * u);
-            for (int i = 0; i < n * u; i++) {
-                m.dh[i] += recMasked ? m.dzxStep[i] * recMask[i] : m.dzxStep[i];
-            }
+            addRecurrentGradient(0, n);
             dh0.put(0, m.dh, 0, n * u);
         }
         if (dc0 != null) {
             dc0.put(0, m.dc, 0, n * u);
         }
-        Blas.gemm(true, false, u, g, rows, 1, hm, u, dHr, g, 0, dr, g);
+        if (resetBefore) {
+            Blas.gemm(true, false, u, 2 * u, rows, 1, hm, u, dHr, g, 0, dr, g);
+            Blas.gemm(true, false, u, u, rows, 1, rhs, u, dZx.slice(2 * u, rows * g - 2 * u), g, 0, recurrentBlock(dr), g);
+        } else {
+            Blas.gemm(true, false, u, g, rows, 1, hm, u, dHr, g, 0, dr, g);
+        }
         Blas.gemm(true, false, features, g, rows, 1, xt, features, dZx, g, 0, dw, g);
         if (dbIn != null) {
             Blas.gemvT(rows, g, 1, dZx, g, ones, 0, dbIn);
@@ -383,6 +409,24 @@ final class RecurrentKernel implements Kernel {
             }
         }
         dx.put(0, io, 0, n * steps * features);
+    }
+
+    /** The candidate's columns {@code [:, 2u:]} of a {@code [units, 3·units]} recurrent kernel (or its gradient), row stride 3u. */
+    private Buf recurrentBlock(Buf kernel) {
+        return kernel.slice(2 * u, u * g - 2 * u);
+    }
+
+    /**
+     * dL/dh_{t-1} from step t's recurrent products: {@code dHr_t · Rᵀ} (for reset_after=false only the gates' columns,
+     * plus what reached h̃ through r·h̃), through the recurrent-dropout mask, added to {@code m.dh}.
+     */
+    private void addRecurrentGradient(int t, int n) {
+        Blas.gemm(false, true, n, u, resetBefore ? 2 * u : g, 1, dHr.slice(t * n * g, n * g), g, r, g, 0, dhPrev, u);
+        dhPrev.get(0, m.dzxStep, 0, n * u);
+        for (int i = 0; i < n * u; i++) {
+            double d = resetBefore ? m.dzxStep[i] + m.viaReset[i] : m.dzxStep[i];
+            m.dh[i] += recMasked ? d * recMask[i] : d;
+        }
     }
 
     @Override

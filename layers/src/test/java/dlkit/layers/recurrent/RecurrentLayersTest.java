@@ -33,6 +33,11 @@ class RecurrentLayersTest {
         LayerTestKit.run(GRU.of(3), Shape.of(5, 2), new Expect(Shape.of(3), 3 * (2 * 3 + 3 * 3 + 2 * 3), false));
         LayerTestKit.run(GRU.of(2).returnSequences(true).goBackwards(true).recurrentDropout(0.3), Shape.of(4, 3),
                 new Expect(Shape.of(4, 2), 3 * (3 * 2 + 2 * 2 + 2 * 2), true));
+        // reset_after=false: one bias vector, the reset gate inside the candidate's recurrent product
+        LayerTestKit.run(GRU.of(3).resetAfter(false), Shape.of(5, 2), new Expect(Shape.of(3), 3 * (2 * 3 + 3 * 3 + 3), false));
+        LayerTestKit.run(GRU.of(2).resetAfter(false).returnSequences(true).goBackwards(true).recurrentDropout(0.3).dropout(0.2), Shape.of(4, 3),
+                new Expect(Shape.of(4, 2), 3 * (3 * 2 + 2 * 2 + 2), true));
+        LayerTestKit.run(GRU.of(3).resetAfter(false).activation(Activation.RELU).useBias(false), Shape.of(3, 2), new Expect(Shape.of(3), 3 * (2 * 3 + 3 * 3), false));
     }
 
     @Test
