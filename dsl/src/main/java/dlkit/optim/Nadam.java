@@ -4,8 +4,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import org.jspecify.annotations.NonNull;
 
 /**
- * Keras' Nadam (Dozat 2016) with its momentum schedule {@code u_t = β1·(1 − 0.5·0.96^(0.004·t))}; the running
- * product of u_t is recomputed from t, so it needs no saved state to resume.
+ * Keras 3's Nadam (Dozat 2016) with its momentum schedule {@code u_t = β1·(1 − 0.5·0.96^t)} (Keras 2 and PyTorch's
+ * default decayed it as {@code 0.96^(0.004·t)}); the running product of u_t is recomputed from t, so it needs no
+ * saved state to resume.
  */
 public record Nadam(double learningRate, @JsonProperty("beta_1") double beta1, @JsonProperty("beta_2") double beta2,
                     double epsilon, @NonNull Clipping clipping) implements Optimizer {
@@ -43,7 +44,16 @@ public record Nadam(double learningRate, @JsonProperty("beta_1") double beta1, @
     }
 
     private double u(long t) {
-        return beta1 * (1 - 0.5 * Math.pow(0.96, 0.004 * t));
+        return beta1 * (1 - 0.5 * Math.pow(0.96, t));
+    }
+
+    /** The momentum schedule's running product u_1 · … · u_t after t steps (Keras' {@code u_product}). */
+    public double scheduleProduct(long t) {
+        double p = 1;
+        for (long i = 1; i <= t; i++) {
+            p *= u(i);
+        }
+        return p;
     }
 
     @Override

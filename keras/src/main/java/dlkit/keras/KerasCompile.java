@@ -6,6 +6,7 @@ import dlkit.DlkitException;
 import dlkit.config.Json;
 import dlkit.model.Model;
 import dlkit.model.ModelConfig;
+import dlkit.optim.Nadam;
 import io.jhdf.api.Dataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * the step count, the learning rate, then per trainable variable its moments) to and from dlkit's compile section and
  * flat optimizer state. Keras keeps an optimizer's k slots per variable one after the other ({@code [momentum,
  * velocity]} for Adam), dlkit keeps k blocks over the flat weights ({@code [m | v]}), in the same slot order for the
- * optimizers in {@link #STATEFUL}; Nadam and Adadelta compile without their state.
+ * optimizers in {@link #STATEFUL}. Nadam's last variable, the running product of its momentum schedule, is a
+ * function of the step count, which dlkit recomputes; it is checked on import and written on export.
  */
 final class KerasCompile {
     private static final Logger LOG = LoggerFactory.getLogger(KerasCompile.class);
@@ -42,8 +44,11 @@ final class KerasCompile {
             Map.entry("clipvalue", Set.of("null")),
             Map.entry("centered", Set.of("false")));
 
-    /** Optimizers whose Keras slots per variable are dlkit's state blocks, in order (SGD: momentum; RMSprop: velocity, momentum). */
-    static final Set<String> STATEFUL = Set.of("adam", "adamw", "adamax", "sgd", "rmsprop", "adagrad");
+    /**
+     * Optimizers whose Keras slots per variable are dlkit's state blocks, in order (SGD: momentum; RMSprop: velocity,
+     * momentum; Adadelta: accumulated gradient, accumulated update).
+     */
+    static final Set<String> STATEFUL = Set.of("adam", "adamw", "adamax", "sgd", "rmsprop", "adagrad", "nadam", "adadelta");
 
     private KerasCompile() {}
 
@@ -162,9 +167,10 @@ final class KerasCompile {
         List<String> order = kerasOrder(model, layers.keySet());
         int n = ranges.values().stream().mapToInt(r -> r[1]).sum();
         int slots = n == 0 ? 0 : state.length / n;
-        if (vars.size() != 2 + slots * order.size()) {
+        int expected = 2 + slots * order.size() + trailing(model);
+        if (vars.size() != expected) {
             throw new KerasFormatException(src + ": optimizer/vars holds " + vars.size() + " variables; " + model.optimizer().type() + " over "
-                    + order.size() + " trainable weights has " + (2 + slots * order.size()));
+                    + order.size() + " trainable weights has " + expected);
         }
         long iterations = (long) weights.floats(vars.get(0), new int[0], "iterations")[0];
         if (iterations < 0) {
@@ -182,9 +188,23 @@ final class KerasCompile {
                 System.arraycopy(v, 0, moments, j * n + r[0], r[1]);
             }
         }
+        if (trailing(model) == 1) {
+            float product = weights.floats(vars.get(expected - 1), new int[0], "Nadam's u_product")[0];
+            double mine = ((Nadam) model.optimizer()).scheduleProduct(iterations);
+            if (!(Math.abs(product - mine) <= 1e-4 * Math.abs(mine))) {
+                throw new KerasFormatException(src + ": optimizer/vars/" + (expected - 1) + ": Nadam's u_product " + product
+                        + " does not follow from " + iterations + " iterations (expected " + (float) mine + ")");
+            }
+        }
         model.setOptimizerState(moments, iterations);
         model.setLearningRate(lr);
     }
+
+    /** Variables Keras keeps after the per-weight slots: Nadam's u_product. */
+    static int trailing(Model model) {
+        return model.optimizer() instanceof Nadam ? 1 : 0;
+    }
+
 
     /** The compile_config of a compiled dlkit model. */
     static ObjectNode toKeras(Model model) {

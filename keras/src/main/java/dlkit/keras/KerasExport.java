@@ -7,6 +7,7 @@ import dlkit.config.Json;
 import dlkit.layers.Layer;
 import dlkit.model.Model;
 import dlkit.model.ModelConfig;
+import dlkit.optim.Nadam;
 import dlkit.tensor.Shape;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +187,9 @@ final class KerasExport {
                     System.arraycopy(state, j * n + r[0], slot, 0, r[1]);
                     w.add("optimizer/vars", shape, slot);
                 }
+            }
+            if (model.optimizer() instanceof Nadam nadam) {
+                w.addScalar("optimizer/vars", (float) nadam.scheduleProduct(model.iterations()));
             }
         }
         return w;
