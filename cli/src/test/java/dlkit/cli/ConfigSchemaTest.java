@@ -51,6 +51,7 @@ class ConfigSchemaTest {
             entry.get("properties").fieldNames().forEachRemaining(keys::add);
             keys.remove("type");
             keys.remove("inputs"); // every layer takes "inputs" in a Functional model
+            keys.remove("trainable"); // and "trainable" (false: frozen) in any model
             schemaKeys.put(entry.at("/properties/type/const").asText(), keys);
         }
         for (String type : dlkit.layers.registry.LayerRegistry.types()) {

@@ -31,6 +31,8 @@ final class FunctionalConfig {
     private final List<List<List<String>>> calls = new ArrayList<>();
     private final Map<String, SymbolicTensor> built = new HashMap<>();
     private final List<String> visiting = new ArrayList<>();
+    /** Layers with {@code "trainable": false}. */
+    private final java.util.Set<String> frozen = new java.util.LinkedHashSet<>();
 
     private FunctionalConfig(JsonNode layersNode, String layersPath) {
         this.layersNode = layersNode;
@@ -66,7 +68,7 @@ final class FunctionalConfig {
             }
         }
         try {
-            return new Model(name, Graph.of(inputs, outputs), dtype);
+            return new Model(name, Graph.of(inputs, outputs), dtype, g.frozen);
         } catch (ResourceException e) {
             Integer i = e.layer() == null ? null : g.index.get(e.layer());
             throw new ConfigException(i == null ? path : lp + "[" + i + "]", e.getMessage(), e);
@@ -91,7 +93,11 @@ final class FunctionalConfig {
             }
             ObjectNode config = ((ObjectNode) l).deepCopy();
             JsonNode in = config.remove("inputs");
+            boolean trainable = ModelConfig.trainable(config, p);
             Layer layer = LayerRegistry.fromJson(config, p);
+            if (!trainable) {
+                frozen.add(layer.name());
+            }
             if (layer.name() == null || layer.name().isEmpty()) {
                 throw new ConfigException(p, "every layer of a Functional model needs a \"name\": other layers refer to it by name");
             }

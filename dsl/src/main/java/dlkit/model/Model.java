@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.NonNull;
 import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,6 +47,8 @@ public class Model {
     final Graph graph;
     private final boolean functional;
     private final DType dtype;
+    /** Names of the layers whose weights are not trained (Keras' trainable=False). */
+    private final Set<String> frozen;
     final Weights weights;
     private boolean initialized;
     private @Nullable Objective objective;
@@ -54,22 +57,41 @@ public class Model {
     final Execution execution = new Execution();
 
     protected Model(@NonNull String name, @NonNull List<? extends Layer> layerList, @NonNull DType dtype) {
-        this(name, Graph.chain(Graph.named(layerList)), dtype, false);
+        this(name, layerList, dtype, Set.of());
+    }
+
+    Model(String name, List<? extends Layer> layerList, DType dtype, Set<String> frozen) {
+        this(name, Graph.chain(Graph.named(layerList)), dtype, false, frozen);
     }
 
     /** A functional model over {@code graph} (see {@link #of(List, List)}). */
     Model(@NonNull String name, Graph graph, @NonNull DType dtype) {
-        this(name, graph.named(), dtype, true);
+        this(name, graph, dtype, Set.of());
     }
 
-    private Model(String name, Graph graph, DType dtype, boolean functional) {
+    Model(String name, Graph graph, DType dtype, Set<String> frozen) {
+        this(name, graph.named(), dtype, true, frozen);
+    }
+
+    private Model(String name, Graph graph, DType dtype, boolean functional, Set<String> frozen) {
         this.name = name;
         this.dtype = dtype;
         this.graph = graph;
         this.layers = graph.layers();
         this.shapes = graph.layerOutputShapes();
         this.functional = functional;
-        this.weights = new Weights(layers, graph.layerInputShapes(), dtype);
+        this.frozen = Set.copyOf(frozen);
+        boolean[] frozenFlags = new boolean[layers.size()];
+        Set<String> unknown = new java.util.TreeSet<>(frozen);
+        for (int i = 0; i < layers.size(); i++) {
+            frozenFlags[i] = frozen.contains(layers.get(i).name());
+            unknown.remove(layers.get(i).name());
+        }
+        if (!unknown.isEmpty()) {
+            throw new DlkitException("model '" + name + "' has no layer " + unknown + " to freeze; its layers are "
+                    + layers.stream().map(Layer::name).toList());
+        }
+        this.weights = new Weights(layers, graph.layerInputShapes(), dtype, frozenFlags);
     }
 
     /**
@@ -87,12 +109,58 @@ public class Model {
 
     /** The same architecture in another precision (weights are not copied). */
     public @NonNull Model withDType(@NonNull DType dtype) {
-        return new Model(name, graph, dtype);
+        return copy(name, dtype, frozen);
     }
 
     /** The same architecture under another name (weights are not copied). */
     public @NonNull Model named(@NonNull String name) {
-        return new Model(name, graph, dtype);
+        return copy(name, dtype, frozen);
+    }
+
+    /** This architecture (same type, Sequential or Functional) with another name, precision or frozen set. */
+    Model copy(String name, DType dtype, Set<String> frozen) {
+        return new Model(name, graph, dtype, frozen);
+    }
+
+    /**
+     * A copy of this model (with its weights, not compiled) whose named layers are frozen — Keras' {@code
+     * layer.trainable = False}: their weights stay as they are in training (gradients still flow through them to the
+     * layers below), their weight penalties leave the loss, and a frozen BatchNormalization normalises with its moving
+     * statistics in training as well. Compile the copy to train it, e.g. a new head on a pretrained, frozen base.
+     */
+    public @NonNull Model freeze(@NonNull String @NonNull ... layerNames) {
+        Set<String> f = new java.util.LinkedHashSet<>(frozen);
+        f.addAll(List.of(layerNames));
+        return withFrozen(f);
+    }
+
+    /** A copy of this model (with its weights, not compiled) whose named layers train again. */
+    public @NonNull Model unfreeze(@NonNull String @NonNull ... layerNames) {
+        Set<String> f = new java.util.LinkedHashSet<>(frozen);
+        for (String n : layerNames) {
+            getLayer(n);
+            f.remove(n);
+        }
+        return withFrozen(f);
+    }
+
+    private Model withFrozen(Set<String> f) {
+        Model m = copy(name, dtype, f);
+        if (initialized) {
+            m.setWeights(getWeights(), "freeze");
+            m.execution.setSeed(execution.seed());
+        }
+        return m;
+    }
+
+    /** The names of the frozen layers (see {@link #freeze}), in model order. */
+    public @NonNull List<String> frozenLayers() {
+        return layers.stream().map(Layer::name).filter(frozen::contains).toList();
+    }
+
+    /** Whether layer {@code i} is frozen. */
+    boolean isFrozen(int layer) {
+        return weights.frozen[layer];
     }
 
     /**
@@ -103,7 +171,10 @@ public class Model {
      * inputs becomes a new Input named {@code <tensor>_input}.
      */
     public @NonNull Model subModel(@NonNull List<String> inputs, @NonNull List<String> outputs) {
-        Model sub = new Model(name + "_sub", graph.sub(inputs, outputs, name), dtype);
+        Graph g = graph.sub(inputs, outputs, name);
+        Set<String> keep = new java.util.HashSet<>(frozen);
+        keep.retainAll(g.layers().stream().map(Layer::name).toList());
+        Model sub = new Model(name + "_sub", g, dtype, keep);
         if (initialized) {
             sub.setWeightsFrom(this);
         }

@@ -47,6 +47,9 @@ public final class ModelConfig {
         ArrayNode layers = root.putArray("layers");
         for (int i = 0; i < model.layers().size(); i++) {
             ObjectNode l = LayerRegistry.toJson(model.layers().get(i));
+            if (model.isFrozen(i)) {
+                l.put("trainable", false);
+            }
             if (model.isFunctional() && !(model.layers().get(i) instanceof Input)) {
                 List<List<String>> calls = model.callInputs(i);
                 l.set("inputs", Json.MAPPER.valueToTree(calls.size() == 1 ? calls.get(0) : calls));
@@ -143,15 +146,27 @@ public final class ModelConfig {
             return model;
         }
         List<Layer> layers = new ArrayList<>();
+        List<Integer> frozenAt = new ArrayList<>();
         for (int i = 0; i < layersNode.size(); i++) {
-            layers.add(LayerRegistry.fromJson(layersNode.get(i), lp + "[" + i + "]"));
+            JsonNode l = layersNode.get(i);
+            if (l.isObject()) {
+                l = l.deepCopy();
+                if (!trainable((ObjectNode) l, lp + "[" + i + "]")) {
+                    frozenAt.add(i);
+                }
+            }
+            layers.add(LayerRegistry.fromJson(l, lp + "[" + i + "]"));
         }
+        // frozen layers by the names the model gives them (unnamed layers get theirs from their type and position)
+        List<Layer> named = Graph.named(layers);
+        Set<String> frozen = new java.util.LinkedHashSet<>();
+        frozenAt.forEach(i -> frozen.add(named.get(i).name()));
         if (!layers.get(0).type().equals("Input")) {
             throw new ConfigException(lp + "[0].type", "the first layer must be an Input declaring the sample shape, got \"" + layers.get(0).type() + "\"");
         }
         Model model;
         try {
-            model = new Sequential(name, layers, dtype);
+            model = new Sequential(name, layers, dtype, frozen);
         } catch (ResourceException e) {
             throw new ConfigException(e.layerIndex() >= 0 ? lp + "[" + e.layerIndex() + "]" : lp, e.getMessage(), e);
         } catch (DlkitException e) {
@@ -164,6 +179,18 @@ public final class ModelConfig {
             applyCompile(model, node.get("compile"), Json.join(path, "compile"));
         }
         return model;
+    }
+
+    /** Takes Keras' per-layer {@code "trainable"} off a layer object: false freezes the layer (see {@link Model#freeze}). */
+    static boolean trainable(ObjectNode layer, String path) {
+        JsonNode t = layer.remove("trainable");
+        if (t == null) {
+            return true;
+        }
+        if (!t.isBoolean()) {
+            throw new ConfigException(Json.join(path, "trainable"), "expected true or false, got " + t);
+        }
+        return t.asBoolean();
     }
 
     public static void applyCompile(@NonNull Model model, @NonNull JsonNode c, @NonNull String cp) {

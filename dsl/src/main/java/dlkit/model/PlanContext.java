@@ -169,6 +169,11 @@ final class PlanContext implements BuildContext {
     }
 
     @Override
+    public boolean frozen() {
+        return model.isFrozen(node.layer());
+    }
+
+    @Override
     public @Nullable Buf inputMask() {
         return inputMask;
     }

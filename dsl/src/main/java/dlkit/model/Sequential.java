@@ -3,12 +3,22 @@ package dlkit.model;
 import dlkit.layers.Layer;
 import dlkit.tensor.DType;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.NonNull;
 
 /** A plain stack of layers, each feeding the next: {@code Sequential.of(Input.of(784), Dense.of(10), ...)}. */
 public final class Sequential extends Model {
     public Sequential(@NonNull String name, @NonNull List<? extends Layer> layers, @NonNull DType dtype) {
         super(name, layers, dtype);
+    }
+
+    Sequential(String name, List<? extends Layer> layers, DType dtype, Set<String> frozen) {
+        super(name, layers, dtype, frozen);
+    }
+
+    @Override
+    Model copy(String name, DType dtype, Set<String> frozen) {
+        return new Sequential(name, layers(), dtype, frozen);
     }
 
     public static @NonNull Sequential of(@NonNull Layer... layers) {
@@ -21,11 +31,11 @@ public final class Sequential extends Model {
 
     /** The same architecture under another name (weights are not copied). */
     public @NonNull Sequential named(@NonNull String name) {
-        return new Sequential(name, layers(), dtype());
+        return (Sequential) copy(name, dtype(), Set.copyOf(frozenLayers()));
     }
 
     /** The same architecture in another precision (weights are not copied). */
     public @NonNull Sequential withDType(@NonNull DType dtype) {
-        return new Sequential(name(), layers(), dtype);
+        return (Sequential) copy(name(), dtype, Set.copyOf(frozenLayers()));
     }
 }

@@ -21,8 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * All weights of a model in one flat off-heap array (and their gradients in another) so that plans for any batch
  * size share them and the optimizer updates them in one pass. Names are {@code layer.param}, e.g. {@code dense.kernel}.
- * Trainable weights come first ({@link #count} of them, the optimizer's range); non-trainable ones (moving
- * statistics) follow, up to {@link #total}, and have no gradient slot.
+ * Trainable weights come first ({@link #count} of them, the optimizer's range); then those of frozen layers, which
+ * get gradients (up to {@link #gradCount}) that nothing applies; then non-trainable ones (moving statistics), up to
+ * {@link #total}, with no gradient slot.
  */
 final class Weights {
     record Slot(String key, int layer, ParamSpec spec, int offset) {}
@@ -44,6 +45,7 @@ final class Weights {
     final DType dtype;
     final List<Slot> slots = new ArrayList<>();
     final int count;
+    final int gradCount;
     final int total;
     final INDArray params;
     final INDArray grads;
@@ -52,24 +54,30 @@ final class Weights {
     private final Map<String, Slot> byKey = new LinkedHashMap<>();
     /** Each layer's {@link #stream} position. */
     final int[] streams;
+    /** Per layer: frozen (its weights not trained). */
+    final boolean[] frozen;
 
-    /** {@code inputShapes.get(i)}: what layer i's weights are built for; null for Inputs. */
-    Weights(List<Layer> layers, List<Shape> inputShapes, DType dtype) {
+    /** {@code inputShapes.get(i)}: what layer i's weights are built for; null for Inputs; {@code frozen[i]}: not trained. */
+    Weights(List<Layer> layers, List<Shape> inputShapes, DType dtype, boolean[] frozen) {
         this.dtype = dtype;
+        this.frozen = frozen.clone();
         this.streams = new int[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             streams[i] = stream(layers, i);
         }
         long offset = 0;
         long trainableCount = 0;
+        long gradientCount = 0;
         long[] perLayer = new long[layers.size()];
-        for (boolean trainable : new boolean[] {true, false}) {
+        // group 0: trained; 1: trainable weights of frozen layers; 2: non-trainable
+        for (int group = 0; group < 3; group++) {
             for (int i = 0; i < layers.size(); i++) {
                 if (inputShapes.get(i) == null) {
                     continue;
                 }
                 for (ParamSpec spec : layers.get(i).params(inputShapes.get(i))) {
-                    if (spec.trainable() != trainable) {
+                    int g = !spec.trainable() ? 2 : frozen[i] ? 1 : 0;
+                    if (g != group) {
                         continue;
                     }
                     long n = spec.elements();
@@ -84,13 +92,16 @@ final class Weights {
                     offset += n;
                 }
             }
-            if (trainable) {
+            if (group == 0) {
                 trainableCount = offset;
+            } else if (group == 1) {
+                gradientCount = offset;
             }
         }
         this.count = (int) trainableCount;
+        this.gradCount = (int) gradientCount;
         this.total = (int) offset;
-        long bytes = (offset + trainableCount) * dtype.bytes();
+        long bytes = (offset + gradientCount) * dtype.bytes();
         if (bytes > Memory.offHeapAvailable()) {
             int largest = 0;
             for (int i = 1; i < perLayer.length; i++) {
@@ -103,9 +114,9 @@ final class Weights {
             }
         }
         this.params = Nd4j.zeros(dtype.nd4j(), Math.max(1, total));
-        this.grads = Nd4j.zeros(dtype.nd4j(), Math.max(1, count));
+        this.grads = Nd4j.zeros(dtype.nd4j(), Math.max(1, gradCount));
         this.paramBuf = Buf.wrap(params, 0, total);
-        this.gradBuf = Buf.wrap(grads, 0, count);
+        this.gradBuf = Buf.wrap(grads, 0, gradCount);
     }
 
     /** One flat, int-indexed array holds them all (a little below 2^31: JVM arrays of the optimizer's copy). */
@@ -161,11 +172,11 @@ final class Weights {
         return m;
     }
 
-    /** Copies of the gradients of the trainable weights by name, shaped as the weights. */
+    /** Copies of the gradients of the trained weights (not frozen layers') by name, shaped as the weights. */
     Map<String, INDArray> gradientMap() {
         Map<String, INDArray> m = new LinkedHashMap<>();
         for (Slot s : slots) {
-            if (s.spec().trainable()) {
+            if (s.spec().trainable() && !frozen[s.layer()]) {
                 long[] shape = Arrays.stream(s.spec().shape()).asLongStream().toArray();
                 m.put(s.key(), grads.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s.offset(), s.offset() + s.spec().size())).dup().reshape('c', shape));
             }

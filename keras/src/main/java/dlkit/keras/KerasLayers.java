@@ -19,7 +19,6 @@ import org.jspecify.annotations.NonNull;
 final class KerasLayers {
     /** Keras keys dlkit has no setting for, each with the values that leave the layer as dlkit computes it. */
     private static final Map<String, Set<String>> INERT = Map.ofEntries(
-            Map.entry("trainable", Set.of("true")),
             Map.entry("activity_regularizer", Set.of("null")),
             Map.entry("kernel_constraint", Set.of("null")),
             Map.entry("bias_constraint", Set.of("null")),
@@ -105,6 +104,15 @@ final class KerasLayers {
             if (DROPPED.contains(key) || (key.equals("seed") && !keys.contains("seed"))) {
                 continue;
             }
+            if (key.equals("trainable")) {
+                if (!v.isBoolean()) {
+                    throw new KerasFormatException(where + ": \"trainable\": expected true or false, got " + v);
+                }
+                if (!v.asBoolean()) {
+                    out.put("trainable", false); // a frozen layer (dlkit's Model.freeze)
+                }
+                continue;
+            }
             if (key.equals("backward_layer") && type.equals("Bidirectional")) {
                 checkMirror(config.get("layer"), v, where);
                 continue;
@@ -118,10 +126,18 @@ final class KerasLayers {
                         ? "\"" + key + "\": " + v + " is not supported (dlkit computes this layer as with " + String.join(" or ", inert) + ")"
                         : "dlkit's " + type + " has no setting \"" + key + "\" (given " + v + ")"));
             }
-            out.set(key, value(key, v, type, where));
+            JsonNode value = value(key, v, type, where);
+            // a wrapped layer is frozen with its wrapper (Keras writes trainable=false on both)
+            if (key.equals("layer") && value instanceof ObjectNode inner && inner.remove("trainable") != null
+                    && config.path("trainable").asBoolean(true)) {
+                throw new KerasFormatException(where + ": a frozen layer inside a trained " + type + " is not supported; freeze the " + type + " itself");
+            }
+            out.set(key, value);
         }
         try {
-            LayerRegistry.fromJson(out, "");
+            ObjectNode check = out.deepCopy();
+            check.remove("trainable");
+            LayerRegistry.fromJson(check, "");
         } catch (dlkit.DlkitException e) {
             throw new KerasFormatException(where + ": " + e.getMessage(), e);
         }
@@ -281,7 +297,11 @@ final class KerasLayers {
                 config.set(key, kerasRegularizer(v));
             } else if (key.equals("layer")) {
                 String inner = (type.equals("Bidirectional") ? "forward_" : "") + v.get("type").asText().toLowerCase();
-                config.set(key, toKeras(v, inner, where + ": layer"));
+                ObjectNode wrapped = toKeras(v, inner, where + ": layer");
+                if (!dlkit.path("trainable").asBoolean(true)) {
+                    ((ObjectNode) wrapped.get("config")).put("trainable", false);
+                }
+                config.set(key, wrapped);
             } else {
                 config.set(key, v);
             }

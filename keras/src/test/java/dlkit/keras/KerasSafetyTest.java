@@ -46,7 +46,7 @@ class KerasSafetyTest {
         assertRejected(m.replaceFirst("\"kernel_constraint\": null", "\"kernel_constraint\": {\"class_name\": \"MaxNorm\", \"config\": {}}"),
                 "\"kernel_constraint\"");
         assertRejected(m.replaceFirst("\"trainable\": true, \"dtype\": \\{\"module\": \"keras\", \"class_name\": \"DTypePolicy\", \"config\": \\{\"name\": \"float32\"}, \"registered_name\": null}, \"units\": 8",
-                "\"trainable\": false, \"units\": 8"), "\"trainable\": false is not supported");
+                "\"trainable\": \"no\", \"units\": 8"), "\"trainable\": expected true or false, got \"no\"");
         assertRejected(m.replaceFirst("\"config\": \\{\"name\": \"float32\"}, \"registered_name\": null}, \"units\": 8",
                 "\"config\": {\"name\": \"mixed_float16\"}, \"registered_name\": null}, \"units\": 8"), "dtype \"mixed_float16\" is not supported");
         assertRejected(m.replaceFirst("\"class_name\": \"GlorotUniform\"", "\"class_name\": \"TruncatedNormal\""), "initializer TruncatedNormal is not supported");

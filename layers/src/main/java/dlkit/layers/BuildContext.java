@@ -100,6 +100,15 @@ public interface BuildContext {
         return true;
     }
 
+    /**
+     * True when the model freezes this layer (Keras' {@code trainable=False}): its weights still get gradients but
+     * are not updated, their penalties are not part of the loss, and BatchNormalization normalises with its moving
+     * statistics, in training too, and leaves them as they are.
+     */
+    default boolean frozen() {
+        return false;
+    }
+
     /** The time-step mask of the input, {@code [maxBatch, steps]} (1 real, 0 padding), or null when there is none. */
     default @Nullable Buf inputMask() {
         return null;

@@ -91,4 +91,9 @@ public record ReshapedContext(BuildContext inner, Shape inputShape, Shape output
     public boolean regularizesWeights() {
         return inner.regularizesWeights();
     }
+
+    @Override
+    public boolean frozen() {
+        return inner.frozen();
+    }
 }

@@ -56,4 +56,9 @@ public record SubContext(BuildContext outer, Shape inputShape, Shape outputShape
     public boolean regularizesWeights() {
         return outer.regularizesWeights();
     }
+
+    @Override
+    public boolean frozen() {
+        return outer.frozen();
+    }
 }

@@ -11,7 +11,7 @@ public record WeightPenalty(@Nullable Regularizer kernelReg, Buf kernel, Buf ker
     /** The layer's penalties, or none for a shared layer's later calls (a layer's weights are penalised once). */
     public static WeightPenalty of(BuildContext ctx, @Nullable Regularizer kernelReg, Buf kernel, Buf kernelGrad,
                             @Nullable Regularizer biasReg, @Nullable Buf bias, @Nullable Buf biasGrad) {
-        boolean on = ctx.regularizesWeights();
+        boolean on = ctx.regularizesWeights() && !ctx.frozen();
         return new WeightPenalty(on ? kernelReg : null, kernel, kernelGrad, on ? biasReg : null, bias, biasGrad);
     }
 

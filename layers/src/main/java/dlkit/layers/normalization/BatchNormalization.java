@@ -157,9 +157,11 @@ public final class BatchNormalization extends AbstractLayer<BatchNormalization.C
                 beta != null ? config().betaRegularizer() : null, beta, dbeta);
         double momentum = config().momentum();
         double eps = config().epsilon();
+        // Frozen (Keras' trainable=False): inference-mode normalisation in training as well, as Keras 3 does.
+        boolean frozen = ctx.frozen();
         if (inner == 1 && x instanceof Buf.F32) {
             return new ChannelsLastF32(ctx.maxBatch() * size, channels, size, x, y, dy, dx, gamma, dgamma, beta, dbeta,
-                    movingMean, movingVar, momentum, eps, penalty);
+                    movingMean, movingVar, momentum, eps, penalty, frozen);
         }
         // Heap working copies: the loops below run over plain arrays (vectorised by C2), in double for accuracy.
         double[] xhat = new double[ctx.maxBatch() * size];
@@ -178,8 +180,8 @@ public final class BatchNormalization extends AbstractLayer<BatchNormalization.C
                 int total = n * size;
                 int outer = n * outerPerSample;
                 x.get(0, xhat, 0, total);
-                batchStatistics = training;
-                if (training) {
+                batchStatistics = training && !frozen;
+                if (batchStatistics) {
                     java.util.Arrays.fill(s1, 0);
                     java.util.Arrays.fill(s2, 0);
                     channelSums(xhat, null, s1, outer, channels, inner);
@@ -306,10 +308,12 @@ public final class BatchNormalization extends AbstractLayer<BatchNormalization.C
         private final float[] b;
         private final float[] c0;
         private boolean batchStatistics;
+        private final boolean frozen;
 
         ChannelsLastF32(int maxElements, int channels, int size, Buf x, Buf y, Buf dy, @Nullable Buf dx, @Nullable Buf gamma,
                         @Nullable Buf dgamma, @Nullable Buf beta, @Nullable Buf dbeta, Buf movingMean, Buf movingVar,
-                        double momentum, double eps, WeightPenalty penalty) {
+                        double momentum, double eps, WeightPenalty penalty, boolean frozen) {
+            this.frozen = frozen;
             this.channels = channels;
             this.size = size;
             this.x = x;
@@ -343,8 +347,8 @@ public final class BatchNormalization extends AbstractLayer<BatchNormalization.C
             int rows = total / channels;
             int ch = channels;
             x.get(0, xs, 0, total);
-            batchStatistics = training;
-            if (training) {
+            batchStatistics = training && !frozen;
+            if (batchStatistics) {
                 java.util.Arrays.fill(s1, 0);
                 java.util.Arrays.fill(s2, 0);
                 for (int r = 0, i = 0; r < rows; r++, i += ch) {
