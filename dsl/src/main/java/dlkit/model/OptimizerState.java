@@ -43,7 +43,7 @@ final class OptimizerState {
         if (trainable) {
             rule.initState(state, weights.count);
         }
-        this.slotRanges = weights.slots.stream().filter(s -> s.spec().trainable()).map(s -> new int[] {s.offset(), s.spec().size()})
+        this.slotRanges = weights.slots.stream().filter(s -> s.spec().trainable() && !weights.frozen[s.layer()]).map(s -> new int[] {s.offset(), s.spec().size()})
                 .toArray(int[][]::new);
         pullWeights(weights);
     }
