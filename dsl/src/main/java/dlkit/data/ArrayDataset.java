@@ -180,6 +180,71 @@ public final class ArrayDataset implements Dataset, Samples {
         return new ArrayDataset(x, featureShape, y, labelWidth, from + start, end - start);
     }
 
+    /**
+     * Replica {@code rank}'s share of data-parallel training over {@code replicas} replicas at {@code batch} samples
+     * each: every epoch's order is this dataset's own (the same seed gives the permutation a single-replica fit at
+     * batch {@code replicas·batch} sees), cut into global batches of {@code replicas·batch}, of which this replica
+     * takes slice {@code rank}. A smaller last global batch is split as evenly as possible; one with fewer samples
+     * than replicas is left out, so that every replica takes the same number of steps.
+     */
+    public @NonNull Dataset shard(int rank, int replicas, int batch) {
+        if (replicas < 1 || rank < 0 || rank >= replicas || batch < 1) {
+            throw new IllegalArgumentException("shard " + rank + " of " + replicas + " at batch " + batch + ": expected 0 <= rank < replicas and batch >= 1");
+        }
+        long global = (long) replicas * batch;
+        long full = count / global;
+        long rest = count - full * global;
+        long mine = full * batch + (rest >= replicas ? (rank + 1) * rest / replicas - rank * rest / replicas : 0);
+        ArrayDataset all = this;
+        return new Dataset() {
+            @Override
+            public @NonNull Shape featureShape() {
+                return featureShape;
+            }
+
+            @Override
+            public int labelWidth() {
+                return labelWidth;
+            }
+
+            @Override
+            public long size() {
+                return mine;
+            }
+
+            @Override
+            public @NonNull Cursor cursor(boolean shuffle, long seed, int epoch) {
+                int[] idx = order(count, shuffle, seed, epoch);
+                int f = featureShape.size();
+                return new Cursor() {
+                    private long start;
+
+                    @Override
+                    public int next(@NonNull Buf xb, float @NonNull [] yb, int maxRows) {
+                        long size = Math.min(global, count - start);
+                        if (size < replicas) {
+                            return 0;
+                        }
+                        int lo = (int) (start + rank * size / replicas);
+                        int hi = (int) (start + (rank + 1) * size / replicas);
+                        if (hi - lo > maxRows) {
+                            throw new IllegalStateException("a shard's batch of " + (hi - lo) + " does not fit a plan for " + maxRows);
+                        }
+                        for (int r = 0; r < hi - lo; r++) {
+                            int s = all.from + idx[lo + r];
+                            xb.put(r * f, x, s * f, f);
+                            if (labelWidth > 0) {
+                                System.arraycopy(y, s * labelWidth, yb, r * labelWidth, labelWidth);
+                            }
+                        }
+                        start += size;
+                        return hi - lo;
+                    }
+                };
+            }
+        };
+    }
+
     /** Keras' validation_split: the last {@code fraction} of the samples (before any shuffling) is held out. */
     public @NonNull ArrayDataset[] splitTail(double fraction) {
         if (!(fraction > 0 && fraction < 1)) {

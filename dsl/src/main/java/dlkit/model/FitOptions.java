@@ -22,14 +22,16 @@ public final class FitOptions {
     private final List<Callback> callbacks;
     private final Augmentation augmentation;
     private final @Nullable String fingerprint;
+    private final @Nullable GradientExchange exchange;
 
     private FitOptions(int epochs, int batchSize, double validationSplit, @Nullable Dataset validationData, boolean shuffle,
                        @Nullable Long seed, int initialEpoch, List<Callback> callbacks) {
-        this(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, Augmentation.NONE, null);
+        this(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, Augmentation.NONE, null, null);
     }
 
     private FitOptions(int epochs, int batchSize, double validationSplit, @Nullable Dataset validationData, boolean shuffle,
-                       @Nullable Long seed, int initialEpoch, List<Callback> callbacks, Augmentation augmentation, @Nullable String fingerprint) {
+                       @Nullable Long seed, int initialEpoch, List<Callback> callbacks, Augmentation augmentation, @Nullable String fingerprint,
+                       @Nullable GradientExchange exchange) {
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs: expected a positive integer, got " + epochs);
         }
@@ -52,6 +54,7 @@ public final class FitOptions {
         this.callbacks = List.copyOf(callbacks);
         this.augmentation = augmentation;
         this.fingerprint = fingerprint;
+        this.exchange = exchange;
     }
 
     public static @NonNull FitOptions epochs(int epochs) {
@@ -63,43 +66,43 @@ public final class FitOptions {
     }
 
     public @NonNull FitOptions withEpochs(int v) {
-        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
+        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint, exchange);
     }
 
     public @NonNull FitOptions batchSize(int v) {
-        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
+        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint, exchange);
     }
 
     public @NonNull FitOptions validationSplit(double v) {
-        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
+        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint, exchange);
     }
 
     public @NonNull FitOptions validationData(@Nullable Dataset v) {
-        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint);
+        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint, exchange);
     }
 
     public @NonNull FitOptions shuffle(boolean v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, initialEpoch, callbacks, augmentation, fingerprint);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, initialEpoch, callbacks, augmentation, fingerprint, exchange);
     }
 
     /** Fixes weight initialisation (when the model has none yet), shuffling and dropout: same seed, same weights. */
     public @NonNull FitOptions seed(long v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, initialEpoch, callbacks, augmentation, fingerprint);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, initialEpoch, callbacks, augmentation, fingerprint, exchange);
     }
 
     public @NonNull FitOptions initialEpoch(int v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, callbacks, augmentation, fingerprint);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, callbacks, augmentation, fingerprint, exchange);
     }
 
     public @NonNull FitOptions callbacks(@NonNull Callback... v) {
         List<Callback> all = new ArrayList<>(callbacks);
         all.addAll(List.of(v));
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, all, augmentation, fingerprint);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, all, augmentation, fingerprint, exchange);
     }
 
     /** Augments every training batch (images only); validation and test data are never augmented. */
     public @NonNull FitOptions augmentation(@NonNull Augmentation v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, v, fingerprint);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, v, fingerprint, exchange);
     }
 
     /**
@@ -107,7 +110,16 @@ public final class FitOptions {
      * fingerprint is refused instead of silently continuing some other training.
      */
     public @NonNull FitOptions fingerprint(@Nullable String v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, v);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, v, exchange);
+    }
+
+    /** Averages each step's gradients with other replicas' (data-parallel training; see {@link GradientExchange}). */
+    public @NonNull FitOptions gradientExchange(@Nullable GradientExchange v) {
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, initialEpoch, callbacks, augmentation, fingerprint, v);
+    }
+
+    public @Nullable GradientExchange gradientExchange() {
+        return exchange;
     }
 
     public @Nullable String fingerprint() {

@@ -55,10 +55,16 @@ final class OptimizerState {
         }
     }
 
-    /** One update from the gradients the backward pass left in {@code weights}: clip, apply the rule, write back. */
-    void step(Weights weights) {
+    /**
+     * One update from the gradients the backward pass left in {@code weights} for a batch of {@code rows}: averaged
+     * with other replicas' through {@code exchange} (if any), clipped, the rule applied, written back.
+     */
+    void step(Weights weights, int rows, @Nullable GradientExchange exchange) {
         int count = weights.count;
         weights.gradBuf.get(0, grads, 0, count);
+        if (exchange != null) {
+            exchange.average(grads, count, rows);
+        }
         if (optimizer.clipping().active()) {
             optimizer.clipping().apply(grads, count, slotRanges);
         }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,7 +141,7 @@ final class Trainer {
             if (!options.augmentation().isNone()) {
                 options.augmentation().apply(plan.input, n, model.inputShape(), state.seed, model.optimization().iterations);
             }
-            double l = step(plan, n, y);
+            double l = step(plan, n, y, options.gradientExchange());
             model.objective().updateMetrics(plan, y, n, state.accumulators);
             state.lossSum += l * n;
             state.seen += n;
@@ -187,13 +188,13 @@ final class Trainer {
     }
 
     /** One training step on the batch in {@code plan.input}: returns its loss (with the weights' penalties). */
-    private double step(Plan plan, int n, float[] y) {
+    private double step(Plan plan, int n, float[] y, @Nullable GradientExchange exchange) {
         OptimizerState opt = model.optimization();
         plan.forward(n, true, opt.iterations);
         double l = model.objective().loss(plan, y, n, true, null);
         plan.backward(n);
         l += plan.penalty();
-        opt.step(model.weights);
+        opt.step(model.weights, n, exchange);
         return l;
     }
 
