@@ -314,6 +314,56 @@ public final class Run {
         return r;
     }
 
+    /**
+     * The run directory of a model trained elsewhere (on a cluster) from this run's config, as {@link #train} writes
+     * it: {@code model.dlk}, {@code history.csv} (one row per epoch, as CSVLogger writes it), {@code metrics.json}
+     * with the last epoch's train and validation logs and the test split evaluated here.
+     */
+    public @NonNull Result record(@NonNull Model trained, @NonNull Map<String, List<Double>> history, double seconds, @NonNull Path out) {
+        int epochs = history.values().stream().mapToInt(List::size).max().orElse(0);
+        StringBuilder csv = new StringBuilder("epoch");
+        history.keySet().forEach(k -> csv.append(',').append(k));
+        csv.append('\n');
+        for (int e = 0; e < epochs; e++) {
+            csv.append(e + 1);
+            for (List<Double> v : history.values()) {
+                csv.append(',').append(e < v.size() ? String.format(java.util.Locale.ROOT, "%.6g", v.get(e)) : "");
+            }
+            csv.append('\n');
+        }
+        AtomicFile.writeString(out.resolve("history.csv"), csv.toString());
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        Map<String, Double> trainM = new LinkedHashMap<>();
+        Map<String, Double> valM = new LinkedHashMap<>();
+        history.forEach((k, v) -> {
+            if (!k.equals("learning_rate") && !v.isEmpty()) {
+                (k.startsWith("val_") ? valM : trainM).put(k.startsWith("val_") ? k.substring(4) : k, v.get(v.size() - 1));
+            }
+        });
+        metrics.put("train", trainM);
+        if (!valM.isEmpty()) {
+            metrics.put("validation", valM);
+        }
+        if (test != null) {
+            metrics.put("test", trained.evaluate(test));
+        }
+        History h = new History();
+        for (int e = 0; e < epochs; e++) {
+            Map<String, Double> logs = new LinkedHashMap<>();
+            int epoch = e;
+            history.forEach((k, v) -> {
+                if (epoch < v.size()) {
+                    logs.put(k, v.get(epoch));
+                }
+            });
+            h.onEpochEnd(e, logs, null);
+        }
+        Result r = new Result(h, metrics, epochs, seconds, false, null, false);
+        trained.save(out.resolve("model.dlk"));
+        writeMetrics(out.resolve("metrics.json"), r);
+        return r;
+    }
+
     static void writeMetrics(Path file, Result r) {
         ObjectNode root = Json.MAPPER.valueToTree(r.metrics());
         root.put("epochs", r.epochs());

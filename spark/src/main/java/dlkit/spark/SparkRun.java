@@ -1,0 +1,75 @@
+package dlkit.spark;
+
+import dlkit.ConfigException;
+import dlkit.DlkitException;
+import dlkit.run.Run;
+import dlkit.run.RunConfig;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
+
+/** {@code dl train CONFIG --spark MASTER}: a run config trained on Spark, written to the same run directory as a local run. */
+public final class SparkRun {
+    private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\s*\\d+)?])?");
+
+    private SparkRun() {}
+
+    /**
+     * Trains {@code configFile} on {@code master} ({@code local[N]}, {@code spark://host:port}, ...) with {@code workers}
+     * tasks (null: N of {@code local[N]}), the config's batch size split over them, and writes {@code out}.
+     */
+    public static Run.@NonNull Result train(@NonNull String master, @Nullable Integer workers, @NonNull Path configFile, Run.@NonNull Overrides o,
+                                            @NonNull Path out) {
+        Matcher local = LOCAL.matcher(master);
+        boolean isLocal = local.matches();
+        if (!isLocal && !master.startsWith("spark://") && !master.startsWith("yarn") && !master.startsWith("k8s://")) {
+            throw new ConfigException("--spark", "unknown Spark master \"" + master + "\"; expected local[N], spark://HOST:PORT, yarn or k8s://...");
+        }
+        int n;
+        if (workers != null) {
+            n = workers;
+        } else if (isLocal && local.group(1) != null && !local.group(1).equals("*")) {
+            n = Integer.parseInt(local.group(1));
+        } else {
+            throw new ConfigException("--workers", "how many workers to train on " + master + "? give --workers N");
+        }
+        RunConfig config = RunConfig.read(configFile);
+        // the data and model are checked here, before any task starts: a bad config fails fast
+        Run run = Run.prepare(config);
+        int global = o.batchSize() != null ? o.batchSize() : config.fit().batchSize();
+        if (global < n) {
+            throw new ConfigException("fit.batch_size", "a global batch of " + global + " cannot be split over " + n + " workers");
+        }
+        SparkConf conf = new SparkConf().setMaster(master).setAppName("dlkit " + config.name())
+                .set("spark.ui.showConsoleProgress", "false")
+                // a barrier stage that cannot be scheduled fails instead of waiting for slots forever
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
+        if (isLocal) {
+            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1").set("spark.ui.enabled", "false");
+        }
+        JavaSparkContext sc;
+        try {
+            sc = new JavaSparkContext(conf);
+        } catch (RuntimeException e) {
+            throw new ConfigException("--spark", "cannot start Spark with master " + master + ": " + e.getMessage(), e);
+        }
+        try {
+            SparkTraining.Settings s = new SparkTraining.Settings(n, Math.max(1, global / n), o.epochs(), o.seed(), 120_000);
+            SparkTraining.Result r = SparkTraining.train(sc, configFile, s);
+            return run.record(r.model(), r.history(), r.seconds(), out);
+        } catch (Exception e) {
+            // Scala throws SparkException (checked in Java's eyes) undeclared
+            if (e instanceof RuntimeException re && !(e.getCause() instanceof SparkException)) {
+                throw re;
+            }
+            throw new DlkitException("training on " + master + " failed: " + e.getMessage(), e);
+        } finally {
+            sc.stop();
+        }
+    }
+}
