@@ -45,6 +45,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Override fit.seed.")
     Long seed;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Train on Spark: local[N], spark://HOST:PORT, ... "
+            + "(synchronous data parallelism; the config's batch size is split over the workers).")
+    private String spark;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Spark workers (default: N of local[N]).")
+    private Integer workers;
+
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Output directory (default: runs/<config name>-<timestamp>).")
     Path output;
 
@@ -72,6 +79,12 @@ final class TrainCommand implements Callable<Integer> {
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
             throw new dlkit.ConfigException(null, "output directory " + out + " is not writable: " + e.getMessage());
+        }
+        if (spark != null) {
+            return trainOnSpark(run, out);
+        }
+        if (workers != null) {
+            throw new dlkit.ConfigException("--workers", "--workers is a setting of --spark; give --spark MASTER too");
         }
         // What a killed run was writing when it died (.checkpoint.dlk.<random>.tmp): never complete, never read.
         AtomicFile.removeStale(out);
@@ -133,19 +146,49 @@ final class TrainCommand implements Callable<Integer> {
         if (rc.data().autoencoding()) {
             writeReconstructions(run, out.resolve("reconstructions.png"));
         }
+        drawCurves(r, out);
+        if (!quiet) {
+            printMetrics(r);
+            System.out.printf(Locale.ROOT, "%d epochs in %.1f s; wrote %s%n", r.epochs(), r.seconds(), out.resolve("model.dlk"));
+        }
+        return 0;
+    }
+
+    private static void drawCurves(Run.Result r, Path out) {
         try {
             TrainingCurves.write(r.history().asMap(), out);
         } catch (RuntimeException | Error e) {
             // A missing font or display must not cost a finished run its results.
             System.err.println("dl: warning: could not draw training curves: " + e);
         }
+    }
+
+    private static void printMetrics(Run.Result r) {
+        for (Map.Entry<String, Map<String, Double>> e : r.metrics().entrySet()) {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-10s", e.getKey()));
+            e.getValue().forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s=%.4f", k, v)));
+            System.out.println(sb);
+        }
+    }
+
+    /** --spark: synchronous data-parallel training on a Spark cluster (or local[N]), the same run directory written. */
+    private int trainOnSpark(Run run, Path out) {
+        if (run.hasPretraining() && !noPretrain) {
+            throw new dlkit.ConfigException("--spark", "layer-wise pretraining does not run on Spark yet; pretrain locally or pass --no-pretrain");
+        }
+        try {
+            Class.forName("org.apache.spark.SparkConf");
+        } catch (ClassNotFoundException e) {
+            throw new dlkit.ConfigException("--spark", "Spark is not on the classpath: run ./dl (which adds it for --spark) or spark-submit dlkit-spark");
+        }
         if (!quiet) {
-            for (Map.Entry<String, Map<String, Double>> e : r.metrics().entrySet()) {
-                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-10s", e.getKey()));
-                e.getValue().forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s=%.4f", k, v)));
-                System.out.println(sb);
-            }
-            System.out.printf(Locale.ROOT, "%d epochs in %.1f s; wrote %s%n", r.epochs(), r.seconds(), out.resolve("model.dlk"));
+            System.out.println("dl: training on Spark " + spark + (workers != null ? " with " + workers + " workers" : ""));
+        }
+        Run.Result r = dlkit.spark.SparkRun.train(spark, workers, run, new Run.Overrides(epochs, batchSize, seed), out);
+        drawCurves(r, out);
+        if (!quiet) {
+            printMetrics(r);
+            System.out.printf(Locale.ROOT, "%d epochs in %.1f s on Spark %s; wrote %s%n", r.epochs(), r.seconds(), spark, out.resolve("model.dlk"));
         }
         return 0;
     }

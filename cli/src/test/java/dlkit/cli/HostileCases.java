@@ -131,6 +131,8 @@ final class HostileCases {
         }
         Path other = config(dir, "other", quick().replace("\"epochs\": 30", "\"epochs\": 2").replace("\"units\": 64", "\"units\": 32"));
         cases.add(new Case("another config into a finished run", 2, "holds a run of another config", List.of("train", s(other), "--quiet", "--output", s(done))));
+        cases.add(new Case("--workers without --spark", 2, "--workers: --workers is a setting of --spark",
+                List.of("train", s(short1), "--workers", "2", "--quiet", "--output", s(dir.resolve("run-workers")))));
         cases.add(checkpoint(dir, done, short1, "epoch-negative", "\"epoch\":-5", "epoch"));
         cases.add(checkpoint(dir, done, short1, "epoch-huge", "\"epoch\":2147483653", "epoch"));
         cases.add(checkpoint(dir, done, short1, "batches-negative", "\"batches_done\":-3", "batches_done"));

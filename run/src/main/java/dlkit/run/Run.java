@@ -317,9 +317,11 @@ public final class Run {
     /**
      * The run directory of a model trained elsewhere (on a cluster) from this run's config, as {@link #train} writes
      * it: {@code model.dlk}, {@code history.csv} (one row per epoch, as CSVLogger writes it), {@code metrics.json}
-     * with the last epoch's train and validation logs and the test split evaluated here.
+     * with the last epoch's train and validation logs and the test split evaluated here, and {@code extra} (how it
+     * was trained) under its own keys.
      */
-    public @NonNull Result record(@NonNull Model trained, @NonNull Map<String, List<Double>> history, double seconds, @NonNull Path out) {
+    public @NonNull Result record(@NonNull Model trained, @NonNull Map<String, List<Double>> history, double seconds, @NonNull Path out,
+                                  @NonNull Map<String, ?> extra) {
         int epochs = history.values().stream().mapToInt(List::size).max().orElse(0);
         StringBuilder csv = new StringBuilder("epoch");
         history.keySet().forEach(k -> csv.append(',').append(k));
@@ -360,12 +362,17 @@ public final class Run {
         }
         Result r = new Result(h, metrics, epochs, seconds, false, null, false);
         trained.save(out.resolve("model.dlk"));
-        writeMetrics(out.resolve("metrics.json"), r);
+        writeMetrics(out.resolve("metrics.json"), r, extra);
         return r;
     }
 
     static void writeMetrics(Path file, Result r) {
+        writeMetrics(file, r, Map.of());
+    }
+
+    private static void writeMetrics(Path file, Result r, Map<String, ?> extra) {
         ObjectNode root = Json.MAPPER.valueToTree(r.metrics());
+        extra.forEach((k, v) -> root.set(k, Json.MAPPER.valueToTree(v)));
         root.put("epochs", r.epochs());
         root.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
         if (r.diverged()) {

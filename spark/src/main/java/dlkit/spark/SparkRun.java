@@ -5,6 +5,8 @@ import dlkit.DlkitException;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
@@ -25,6 +27,16 @@ public final class SparkRun {
      */
     public static Run.@NonNull Result train(@NonNull String master, @Nullable Integer workers, @NonNull Path configFile, Run.@NonNull Overrides o,
                                             @NonNull Path out) {
+        return train(master, workers, (Run) null, configFile, o, out);
+    }
+
+    /** {@link #train(String, Integer, Path, Run.Overrides, Path)} for a run the caller has prepared already. */
+    public static Run.@NonNull Result train(@NonNull String master, @Nullable Integer workers, @NonNull Run prepared, Run.@NonNull Overrides o,
+                                            @NonNull Path out) {
+        return train(master, workers, prepared, prepared.config().file(), o, out);
+    }
+
+    private static Run.Result train(String master, @Nullable Integer workers, @Nullable Run prepared, Path configFile, Run.Overrides o, Path out) {
         Matcher local = LOCAL.matcher(master);
         boolean isLocal = local.matches();
         if (!isLocal && !master.startsWith("spark://") && !master.startsWith("yarn") && !master.startsWith("k8s://")) {
@@ -38,15 +50,16 @@ public final class SparkRun {
         } else {
             throw new ConfigException("--workers", "how many workers to train on " + master + "? give --workers N");
         }
-        RunConfig config = RunConfig.read(configFile);
         // the data and model are checked here, before any task starts: a bad config fails fast
-        Run run = Run.prepare(config);
+        Run run = prepared != null ? prepared : Run.prepare(RunConfig.read(configFile));
+        RunConfig config = run.config();
+        SparkTraining.checkCallbacks(config);
         int global = o.batchSize() != null ? o.batchSize() : config.fit().batchSize();
         if (global < n) {
             throw new ConfigException("fit.batch_size", "a global batch of " + global + " cannot be split over " + n + " workers");
         }
         SparkConf conf = new SparkConf().setMaster(master).setAppName("dlkit " + config.name())
-                .set("spark.ui.showConsoleProgress", "false")
+                .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN")
                 // a barrier stage that cannot be scheduled fails instead of waiting for slots forever
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
         if (isLocal) {
@@ -58,10 +71,20 @@ public final class SparkRun {
         } catch (RuntimeException e) {
             throw new ConfigException("--spark", "cannot start Spark with master " + master + ": " + e.getMessage(), e);
         }
+        sc.setLogLevel("WARN");
         try {
             SparkTraining.Settings s = new SparkTraining.Settings(n, Math.max(1, global / n), o.epochs(), o.seed(), 120_000);
             SparkTraining.Result r = SparkTraining.train(sc, configFile, s);
-            return run.record(r.model(), r.history(), r.seconds(), out);
+            Map<String, Object> spark = new LinkedHashMap<>();
+            spark.put("master", master);
+            spark.put("workers", n);
+            spark.put("batch_per_worker", s.batchPerWorker());
+            spark.put("steps", r.steps());
+            spark.put("bytes_sent_per_step_per_worker", r.bytesPerStep());
+            spark.put("allreduce_share_of_worker_time", r.allReduceShare());
+            spark.put("training_seconds", Math.round(r.fitSeconds() * 1000) / 1000.0);
+            spark.put("samples_per_second", r.fitSeconds() == 0 ? 0 : Math.round(r.samples() / r.fitSeconds()));
+            return run.record(r.model(), r.history(), r.seconds(), out, Map.of("spark", spark));
         } catch (Exception e) {
             // Scala throws SparkException (checked in Java's eyes) undeclared
             if (e instanceof RuntimeException re && !(e.getCause() instanceof SparkException)) {

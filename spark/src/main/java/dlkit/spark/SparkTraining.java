@@ -79,18 +79,20 @@ public final class SparkTraining {
 
     /**
      * The trained model (worker 0's replica), its history, and what the exchange cost: bytes each worker sent per
-     * step, and each worker's share of its training time spent in the all-reduce.
+     * step, and each worker's share of its training time spent in the all-reduce; the samples trained on (all
+     * workers, all epochs), the whole job's seconds and the slowest worker's training seconds.
      */
     public record Result(@NonNull Model model, @NonNull Map<String, List<Double>> history, long steps, long bytesPerStep,
-                         double @NonNull [] allReduceShare, double seconds) {}
+                         double @NonNull [] allReduceShare, double seconds, long samples, double fitSeconds) {}
 
     /** What one task sends back to the driver: the model only from worker 0, as a .dlk archive. */
     record ReplicaResult(int rank, byte @Nullable [] archive, LinkedHashMap<String, ArrayList<Double>> history, long steps, long bytesSent,
-                         long exchangeNanos, long fitNanos) implements Serializable {}
+                         long exchangeNanos, long fitNanos, long samples) implements Serializable {}
 
     /** Trains {@code configFile}'s model on {@code sc}; the file (and its data) must be readable at the same path on every executor. */
     public static @NonNull Result train(@NonNull JavaSparkContext sc, @NonNull Path configFile, @NonNull Settings settings) {
         RunConfig config = RunConfig.read(configFile);
+        checkCallbacks(config);
         int slots = sc.defaultParallelism();
         if (settings.workers() > slots) {
             throw new ConfigException("workers", settings.workers() + " workers need " + settings.workers()
@@ -124,7 +126,27 @@ public final class SparkTraining {
         }
         double[] share = results.stream().mapToDouble(r -> r.fitNanos() == 0 ? 0 : (double) r.exchangeNanos() / r.fitNanos()).toArray();
         Map<String, List<Double>> history = new LinkedHashMap<>(first.history());
-        return new Result(model, history, first.steps(), first.steps() == 0 ? 0 : first.bytesSent() / first.steps(), share, seconds);
+        long samples = results.stream().mapToLong(ReplicaResult::samples).sum();
+        double fitSeconds = results.stream().mapToLong(ReplicaResult::fitNanos).max().orElse(0) / 1e9;
+        return new Result(model, history, first.steps(), first.steps() == 0 ? 0 : first.bytesSent() / first.steps(), share, seconds, samples,
+                fitSeconds);
+    }
+
+    /**
+     * Callbacks every replica can run alike: learning-rate schedules by epoch, and stopping on a non-finite loss
+     * (the averaged gradient makes it non-finite everywhere at once). Others decide on each replica's own logs or
+     * write files, and could leave the replicas out of step: refused until they run on the driver.
+     */
+    static final java.util.Set<String> REPLICA_CALLBACKS = java.util.Set.of("LearningRateScheduler", "TerminateOnNaN");
+
+    static void checkCallbacks(RunConfig config) {
+        List<com.fasterxml.jackson.databind.JsonNode> cbs = config.fit().callbacks();
+        for (int i = 0; i < cbs.size(); i++) {
+            String type = cbs.get(i).path("type").asText();
+            if (!REPLICA_CALLBACKS.contains(type)) {
+                throw new ConfigException("fit.callbacks[" + i + "]", type + " does not run on Spark yet (on Spark: " + REPLICA_CALLBACKS + ")");
+            }
+        }
     }
 
     private static String readText(Path file) {
@@ -177,7 +199,9 @@ public final class SparkTraining {
                     Timed timed = new Timed(ring);
                     Run run = Run.prepare(RunConfig.fromJson(configText, Path.of(configPath)));
                     Model model = run.model();
-                    FitOptions options = run.fitOptions(new Run.Overrides(epochs, batch, seed)).gradientExchange(timed);
+                    // the callbacks checkCallbacks allows write no files: no directory of their own needed
+                    FitOptions options = run.fitOptions(new Run.Overrides(epochs, batch, seed)).gradientExchange(timed)
+                            .callbacks(run.callbacks(Path.of(configPath).getParent()).toArray(new dlkit.model.Callback[0]));
                     Dataset shard = run.train().shard(rank, workers, batch);
                     long t0 = System.nanoTime();
                     History h = model.fit(shard, options);
@@ -196,7 +220,8 @@ public final class SparkTraining {
                     h.asMap().forEach((k, v) -> hist.put(k, new ArrayList<>(v)));
                     // nobody closes its sockets while a peer may still be reading from them
                     ctx.barrier();
-                    return new ReplicaResult(rank, archive, hist, ring.calls(), ring.bytesSent(), timed.nanos, fitNanos);
+                    int epochsRun = h.epochs().size();
+                    return new ReplicaResult(rank, archive, hist, ring.calls(), ring.bytesSent(), timed.nanos, fitNanos, epochsRun * shard.size());
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("worker " + rank + ": " + e.getMessage(), e);

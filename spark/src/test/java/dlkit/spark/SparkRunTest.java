@@ -22,7 +22,8 @@ class SparkRunTest {
     void trainsOnLocalSparkAndWritesTheRunDirectory(@TempDir Path dir) throws IOException {
         Path config = SparkTrainingTest.config(dir, 2048);
         Files.writeString(config, Files.readString(config).replace("\"data\": {\"train\": {\"type\": \"npy\", \"x\": \"x.npy\", \"y\": \"y.npy\"}}",
-                "\"data\": {\"train\": {\"type\": \"npy\", \"x\": \"x.npy\", \"y\": \"y.npy\"}, \"test\": {\"type\": \"npy\", \"x\": \"x.npy\", \"y\": \"y.npy\"}}"));
+                "\"data\": {\"train\": {\"type\": \"npy\", \"x\": \"x.npy\", \"y\": \"y.npy\"}, \"test\": {\"type\": \"npy\", \"x\": \"x.npy\", \"y\": \"y.npy\"}}")
+                .replace("\"seed\": 5}", "\"seed\": 5, \"callbacks\": [{\"type\": \"LearningRateScheduler\", \"schedule\": {\"type\": \"cosine\", \"decay_steps\": 2}}]}"));
         Path out = dir.resolve("run");
         Files.createDirectories(out);
         Run.Result r = SparkRun.train("local[2]", null, config, new Run.Overrides(2, null, null), out);
@@ -34,6 +35,8 @@ class SparkRunTest {
         double acc = metrics.at("/test/accuracy").asDouble();
         List<Double> loss = r.history().get("loss");
         assertTrue(loss.get(1) < loss.get(0), "the loss falls: " + loss);
+        // the config's schedule ran on the replicas: cosine over 2 epochs from 0.001
+        assertEquals(List.of(0.001, 0.0005), r.history().get("learning_rate").stream().map(v -> Math.round(v * 1e6) / 1e6).toList());
         assertEquals(2, metrics.get("epochs").asInt());
         // the saved model is the trained one: it scores what metrics.json says
         Model m = Model.load(out.resolve("model.dlk"));
@@ -49,6 +52,11 @@ class SparkRunTest {
         assertTrue(workers.getMessage().contains("--workers"), workers.getMessage());
         ConfigException split = assertThrows(ConfigException.class, () -> SparkRun.train("local[2]", 2, config, new Run.Overrides(null, 1, null), dir));
         assertTrue(split.getMessage().contains("a global batch of 1 cannot be split over 2 workers"), split.getMessage());
+        Files.writeString(config, Files.readString(config).replace("\"seed\": 5}",
+                "\"seed\": 5, \"callbacks\": [{\"type\": \"EarlyStopping\", \"monitor\": \"loss\"}]}"));
+        ConfigException cb = assertThrows(ConfigException.class, () -> SparkRun.train("local[2]", 2, config, Run.Overrides.NONE, dir));
+        assertTrue(cb.getMessage().contains("fit.callbacks[0]") && cb.getMessage().contains("EarlyStopping does not run on Spark yet"), cb.getMessage());
+        Files.writeString(config, Files.readString(config).replace(", \"callbacks\": [{\"type\": \"EarlyStopping\", \"monitor\": \"loss\"}]", ""));
         ConfigException slots = assertThrows(ConfigException.class, () -> SparkRun.train("local[1]", 2, config, Run.Overrides.NONE, dir));
         assertTrue(slots.getMessage().contains("2 workers need 2 task slots") && slots.getMessage().contains("has 1"), slots.getMessage());
     }
