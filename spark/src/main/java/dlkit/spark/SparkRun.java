@@ -21,6 +21,14 @@ public final class SparkRun {
 
     private SparkRun() {}
 
+    private static @Nullable Path codeSource() {
+        try {
+            return Path.of(SparkRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /**
      * Trains {@code configFile} on {@code master} ({@code local[N]}, {@code spark://host:port}, ...) with {@code workers}
      * tasks (null: N of {@code local[N]}), the config's batch size split over them, and writes {@code out}.
@@ -62,8 +70,17 @@ public final class SparkRun {
                 .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN")
                 // a barrier stage that cannot be scheduled fails instead of waiting for slots forever
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
-        if (isLocal) {
+        if (isLocal || master.startsWith("spark://127.0.0.1:") || master.startsWith("spark://localhost:")) {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1").set("spark.ui.enabled", "false");
+        } else {
+            // one replica per executor JVM, each with room for the data set and the model
+            conf.setIfMissing("spark.executor.cores", "1").setIfMissing("spark.executor.memory", "2g");
+            // the executors get this module's jar from the driver; dlkit's other jars must be on their classpath
+            // already (spark/bin/standalone puts them there)
+            Path self = codeSource();
+            if (self != null && self.toString().endsWith(".jar")) {
+                conf.set("spark.jars", self.toString());
+            }
         }
         JavaSparkContext sc;
         try {

@@ -93,10 +93,11 @@ public final class SparkTraining {
     public static @NonNull Result train(@NonNull JavaSparkContext sc, @NonNull Path configFile, @NonNull Settings settings) {
         RunConfig config = RunConfig.read(configFile);
         checkCallbacks(config);
-        int slots = sc.defaultParallelism();
+        int slots = awaitSlots(sc, settings.workers(), settings.timeoutMillis());
         if (settings.workers() > slots) {
             throw new ConfigException("workers", settings.workers() + " workers need " + settings.workers()
-                    + " task slots scheduled together, but the cluster has " + slots + " (" + sc.master() + ")");
+                    + " task slots scheduled together, but the cluster has " + slots + " (" + sc.master() + ")"
+                    + (sc.isLocal() ? "" : " after waiting " + settings.timeoutMillis() / 1000 + " s for executors"));
         }
         int batch = settings.batchPerWorker() != null ? settings.batchPerWorker()
                 : Math.max(1, config.fit().batchSize() / settings.workers());
@@ -145,6 +146,33 @@ public final class SparkTraining {
             String type = cbs.get(i).path("type").asText();
             if (!REPLICA_CALLBACKS.contains(type)) {
                 throw new ConfigException("fit.callbacks[" + i + "]", type + " does not run on Spark yet (on Spark: " + REPLICA_CALLBACKS + ")");
+            }
+        }
+    }
+
+    /**
+     * The task slots the barrier stage can use: local[N]'s N, or on a cluster the executors registered (one core
+     * each: {@link SparkRun} sets {@code spark.executor.cores=1}), waiting up to {@code timeoutMillis} for
+     * {@code wanted} of them rather than letting the stage wait for slots that never come.
+     */
+    static int awaitSlots(JavaSparkContext sc, int wanted, long timeoutMillis) {
+        if (sc.isLocal()) {
+            return sc.defaultParallelism();
+        }
+        int cores = Integer.parseInt(sc.getConf().get("spark.executor.cores", "1"));
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        int slots;
+        while (true) {
+            // getExecutorMemoryStatus lists the driver's block manager too
+            slots = Math.max(0, sc.sc().getExecutorMemoryStatus().size() - 1) * cores;
+            if (slots >= wanted || System.nanoTime() > deadline) {
+                return slots;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return slots;
             }
         }
     }
