@@ -31,12 +31,12 @@ class KerasCommandTest {
     @Test
     void predictFromKerasFileGivesKerasOutputs() throws Exception {
         for (String name : new String[] {"conv2d", "lstm", "embedding_mask"}) {
-            Path dir = FIXTURES.resolve(name);
+            Path fixture = FIXTURES.resolve(name);
             Path out = dir.resolve(name + "-y.npy");
-            DlCommandTest.Out o = DlCommandTest.dlIn(dir, "predict", dir.resolve("model.keras").toString(), "--input", dir.resolve("x.npy").toString(),
+            DlCommandTest.Out o = DlCommandTest.dlIn(dir, "predict", fixture.resolve("model.keras").toString(), "--input", fixture.resolve("x.npy").toString(),
                     "--output", out.toString());
             assertEquals(0, o.code(), o.stderr());
-            float d = maxDiff(dir.resolve("y.npy"), out);
+            float d = maxDiff(fixture.resolve("y.npy"), out);
             assertTrue(d <= 1e-5, name + ": dl predict differs from Keras by " + d);
         }
     }
@@ -61,9 +61,10 @@ class KerasCommandTest {
 
     @Test
     void convertKerasToDlkAndJsonAndBack() throws Exception {
-        Path dir = FIXTURES.resolve("gru");
+        // outputs in the test's directory, never among the fixtures
+        Path fixture = FIXTURES.resolve("gru");
         Path dlk = dir.resolve("gru.dlk");
-        assertEquals(0, DlCommandTest.dlIn(dir, "convert", dir.resolve("model.keras").toString(), dlk.toString()).code());
+        assertEquals(0, DlCommandTest.dlIn(dir, "convert", fixture.resolve("model.keras").toString(), dlk.toString()).code());
         Path json = dir.resolve("gru-keras.json");
         DlCommandTest.Out o = DlCommandTest.dlIn(dir, "convert", dlk.toString(), json.toString());
         assertEquals(0, o.code(), o.stderr());
@@ -71,8 +72,8 @@ class KerasCommandTest {
         Path again = dir.resolve("gru-again.keras");
         assertEquals(0, DlCommandTest.dlIn(dir, "convert", json.toString(), again.toString()).code());
         Path out = dir.resolve("gru-again-y.npy");
-        assertEquals(0, DlCommandTest.dlIn(dir, "predict", again.toString(), "--input", dir.resolve("x.npy").toString(), "--output", out.toString()).code());
-        assertTrue(maxDiff(dir.resolve("y.npy"), out) <= 1e-5);
+        assertEquals(0, DlCommandTest.dlIn(dir, "predict", again.toString(), "--input", fixture.resolve("x.npy").toString(), "--output", out.toString()).code());
+        assertTrue(maxDiff(fixture.resolve("y.npy"), out) <= 1e-5);
     }
 
     @Test
