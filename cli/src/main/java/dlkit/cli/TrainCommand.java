@@ -176,15 +176,14 @@ final class TrainCommand implements Callable<Integer> {
         if (run.hasPretraining() && !noPretrain) {
             throw new dlkit.ConfigException("--spark", "layer-wise pretraining does not run on Spark yet; pretrain locally or pass --no-pretrain");
         }
-        try {
-            Class.forName("org.apache.spark.SparkConf");
-        } catch (ClassNotFoundException e) {
-            throw new dlkit.ConfigException("--spark", "Spark is not on the classpath: run ./dl (which adds it for --spark) or spark-submit dlkit-spark");
+        dlkit.run.ClusterTraining cluster = dlkit.run.ClusterTraining.find();
+        if (cluster == null) {
+            throw new dlkit.ConfigException("--spark", "Spark support (dlkit-spark and Spark) is not on the classpath: run ./dl, which adds it for --spark");
         }
         if (!quiet) {
             System.out.println("dl: training on Spark " + spark + (workers != null ? " with " + workers + " workers" : ""));
         }
-        Run.Result r = dlkit.spark.SparkRun.train(spark, workers, run, new Run.Overrides(epochs, batchSize, seed), out);
+        Run.Result r = cluster.train(spark, workers, run, new Run.Overrides(epochs, batchSize, seed), out);
         drawCurves(r, out);
         if (!quiet) {
             printMetrics(r);

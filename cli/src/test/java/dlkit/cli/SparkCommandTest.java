@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * dl train --spark without Spark on the classpath (the CLI's own classpath never holds it: the dl launcher adds it
- * for --spark) ends in a clear error, not a NoClassDefFoundError. Training on Spark itself is tested in spark/.
+ * dl train --spark without Spark support on the classpath (the CLI neither depends on it nor builds it: the dl
+ * launcher adds dlkit-spark and Spark for --spark) ends in a clear error. Training on Spark is tested in spark/.
  */
 class SparkCommandTest {
     @Test
@@ -28,6 +28,6 @@ class SparkCommandTest {
         }
         String e = err.toString(StandardCharsets.UTF_8);
         assertEquals(2, code, e);
-        assertTrue(e.contains("--spark: Spark is not on the classpath"), e);
+        assertTrue(e.contains("--spark: Spark support (dlkit-spark and Spark) is not on the classpath"), e);
     }
 }
