@@ -31,26 +31,42 @@ public final class ProgressBar implements Callback {
 
     @Override
     public void onEpochBegin(int epoch, TrainingState state) {
-        out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, state.epochs());
+        epochBegin(epoch, state.epochs());
+    }
+
+    @Override
+    public void onBatchEnd(int batch, Map<String, Double> logs, TrainingState state) {
+        batchEnd(batch, state.stepsPerEpoch(), logs);
+    }
+
+    @Override
+    public void onEpochEnd(int epoch, Map<String, Double> logs, TrainingState state) {
+        epochEnd(state.stepsPerEpoch(), logs);
+    }
+
+    // The same display driven by events from elsewhere (a distributed run's driver shows its workers' progress).
+
+    /** Epoch {@code epoch} (from 0) of {@code epochs} begins. */
+    public void epochBegin(int epoch, int epochs) {
+        out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, epochs);
         epochStart = System.nanoTime();
         lastDraw = 0;
         drawn = 0;
     }
 
-    @Override
-    public void onBatchEnd(int batch, Map<String, Double> logs, TrainingState state) {
+    /** Batch {@code batch} (from 0) of {@code steps} (negative: unknown) ended with these running logs. */
+    public void batchEnd(long batch, long steps, @NonNull Map<String, Double> logs) {
         long now = System.nanoTime();
         if (!live || now - lastDraw < 100_000_000L) {
             return;
         }
         lastDraw = now;
-        out.print("\r" + over(line(batch + 1, state.stepsPerEpoch(), now, logs, false)));
+        out.print("\r" + over(line(batch + 1, steps, now, logs, false)));
         out.flush();
     }
 
-    @Override
-    public void onEpochEnd(int epoch, Map<String, Double> logs, TrainingState state) {
-        long steps = state.stepsPerEpoch();
+    /** The epoch of {@code steps} batches ended with these logs. */
+    public void epochEnd(long steps, @NonNull Map<String, Double> logs) {
         String last = line(steps, steps, System.nanoTime(), logs, true);
         out.print((live ? "\r" + over(last) : last) + "\n");
         out.flush();

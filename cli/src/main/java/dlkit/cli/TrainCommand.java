@@ -80,8 +80,10 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException | SecurityException e) {
             throw new dlkit.ConfigException(null, "output directory " + out + " is not writable: " + e.getMessage());
         }
-        if (spark != null) {
-            return trainOnSpark(run, out);
+        RunConfig.DistributedConfig distributed = (rc.distributed() != null ? rc.distributed() : RunConfig.DistributedConfig.DEFAULT)
+                .with(spark, workers);
+        if (distributed.master() != null) {
+            return trainOnSpark(run, distributed, out);
         }
         if (workers != null) {
             throw new dlkit.ConfigException("--workers", "--workers is a setting of --spark; give --spark MASTER too");
@@ -172,7 +174,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** --spark: synchronous data-parallel training on a Spark cluster (or local[N]), the same run directory written. */
-    private int trainOnSpark(Run run, Path out) {
+    private int trainOnSpark(Run run, RunConfig.DistributedConfig distributed, Path out) {
+        String master = distributed.master();
         if (run.hasPretraining() && !noPretrain) {
             throw new dlkit.ConfigException("--spark", "layer-wise pretraining does not run on Spark yet; pretrain locally or pass --no-pretrain");
         }
@@ -181,13 +184,14 @@ final class TrainCommand implements Callable<Integer> {
             throw new dlkit.ConfigException("--spark", "Spark support (dlkit-spark and Spark) is not on the classpath: run ./dl, which adds it for --spark");
         }
         if (!quiet) {
-            System.out.println("dl: training on Spark " + spark + (workers != null ? " with " + workers + " workers" : ""));
+            System.out.println("dl: training on Spark " + master + (distributed.workers() != null ? " with " + distributed.workers() + " workers" : "")
+                    + (distributed.sync().equals("allreduce") ? "" : ", " + distributed.sync() + " every " + distributed.every() + " steps"));
         }
-        Run.Result r = cluster.train(spark, workers, run, new Run.Overrides(epochs, batchSize, seed), out);
+        Run.Result r = cluster.train(distributed, run, new Run.Overrides(epochs, batchSize, seed), out, quiet ? null : System.out);
         drawCurves(r, out);
         if (!quiet) {
             printMetrics(r);
-            System.out.printf(Locale.ROOT, "%d epochs in %.1f s on Spark %s; wrote %s%n", r.epochs(), r.seconds(), spark, out.resolve("model.dlk"));
+            System.out.printf(Locale.ROOT, "%d epochs in %.1f s on Spark %s; wrote %s%n", r.epochs(), r.seconds(), master, out.resolve("model.dlk"));
         }
         return 0;
     }

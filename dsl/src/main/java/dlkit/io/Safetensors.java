@@ -77,7 +77,8 @@ public final class Safetensors {
         List<float[]> data = new ArrayList<>();
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
             INDArray a = e.getValue();
-            float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            // an empty tensor (plain SGD has no optimizer moments) has no data buffer
+            float[] v = a.isEmpty() || a.length() == 0 ? new float[0] : a.castTo(DataType.FLOAT).dup('c').data().asFloat();
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", "F32");
             var shape = t.putArray("shape");

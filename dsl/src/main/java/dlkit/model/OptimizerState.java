@@ -70,7 +70,28 @@ final class OptimizerState {
         }
         iterations++;
         rule.apply(params, grads, state, count, iterations, (float) learningRate);
+        if (exchange != null) {
+            exchange.afterStep(params, count, iterations);
+        }
         weights.paramBuf.put(0, params, 0, count);
+    }
+
+    /** The start of a data-parallel fit: {@code exchange} sees the weights training starts from. */
+    void begin(Weights weights, GradientExchange exchange) {
+        if (params != null) {
+            pullWeights(weights);
+            exchange.atTrainBegin(params, weights.count);
+        }
+    }
+
+    /** The end of a data-parallel fit: the replica's weights as {@code exchange} hands them on. */
+    void finish(Weights weights, GradientExchange exchange) {
+        if (params == null) {
+            return;
+        }
+        pullWeights(weights);
+        exchange.atTrainEnd(params, weights.count);
+        weights.paramBuf.put(0, params, 0, weights.count);
     }
 
     /** The moments, laid out as ND4J's updater state views (e.g. Adam's [m | v]); null for a float64 model. */

@@ -68,8 +68,14 @@ final class Trainer {
         // Planned after any resume: layers fix their dropout seeds when compiled.
         Plan plan = model.plan(batch, true);
         float[] y = Batches.labels(batch, split.train().labelWidth());
+        if (options.gradientExchange() != null) {
+            model.optimization().begin(model.weights, options.gradientExchange());
+        }
         while (state.epoch < options.epochs() && !state.stopRequested()) {
             runEpoch(state, plan, y, split, options);
+        }
+        if (options.gradientExchange() != null && !state.isInterrupted()) {
+            model.optimization().finish(model.weights, options.gradientExchange());
         }
         for (Callback c : callbacks) {
             c.onTrainEnd(state);

@@ -92,6 +92,27 @@ class CheckpointTest {
         assertEquals(full.asMap(), resumed.asMap());
     }
 
+    /** Plain SGD keeps no moments: its empty optimizer state saves and loads (it once failed writing the archive). */
+    @Test
+    void aPlainSgdModelSavesLoadsAndResumes() throws Exception {
+        Model reference = TrainingTest.mlp();
+        reference.compile(dlkit.optim.Sgd.of(0.05), Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+        reference.fit(DATA, options());
+        Path ckpt = dir.resolve("sgd.dlk");
+        Model first = TrainingTest.mlp();
+        first.compile(dlkit.optim.Sgd.of(0.05), Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+        first.fit(DATA, options(stopAt(23, ckpt)));
+        Model second = TrainingTest.mlp();
+        second.compile(dlkit.optim.Sgd.of(0.05), Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+        second.fit(DATA, options(resumeFrom(ckpt)));
+        assertSameWeights(reference.getWeights(), second.getWeights());
+        Path saved = dir.resolve("sgd-model.dlk");
+        reference.save(saved);
+        Model loaded = Model.load(saved);
+        assertSameWeights(reference.getWeights(), loaded.getWeights());
+        assertEquals(reference.iterations(), loaded.iterations());
+    }
+
     @Test
     void resumingAtAnEpochEndAndFromACompletedRun() {
         Model reference = compiled();

@@ -11,11 +11,11 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ClusterTraining {
     /**
-     * Trains {@code run} on {@code master} with {@code workers} (null: what the master implies) and writes the run
-     * directory {@code out} as {@link Run#train} does.
+     * Trains {@code run} with {@code settings} (their master set; workers null: what the master implies) and writes
+     * the run directory {@code out} as {@link Run#train} does, showing progress on {@code progress} (null: quiet).
      */
-    Run.@NonNull Result train(@NonNull String master, @Nullable Integer workers, @NonNull Run run, Run.@NonNull Overrides overrides,
-                              @NonNull Path out);
+    Run.@NonNull Result train(RunConfig.@NonNull DistributedConfig settings, @NonNull Run run, Run.@NonNull Overrides overrides,
+                              @NonNull Path out, java.io.@Nullable PrintStream progress);
 
     /** The implementation on the classpath, or null when there is none. */
     static @Nullable ClusterTraining find() {

@@ -16,11 +16,36 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A training run in one JSON file: {@code model} (the model config schema), {@code compile}, {@code data} and
- * {@code fit}. Every key is checked when the file is read; errors carry the file and JSON path.
+ * {@code fit}, optionally {@code pretrain} and {@code distributed}. Every key is checked when the file is read; errors carry the file and JSON path.
  */
 public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonNode model, @NonNull JsonNode compile,
-                        @NonNull DataConfig data, @NonNull FitConfig fit, @Nullable PretrainConfig pretrain, @NonNull String fingerprint) {
-    static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit", "pretrain");
+                        @NonNull DataConfig data, @NonNull FitConfig fit, @Nullable PretrainConfig pretrain, @Nullable DistributedConfig distributed,
+                        @NonNull String fingerprint) {
+    static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit", "pretrain", "distributed");
+
+    /**
+     * {@code distributed}: where and how to train on a cluster ({@code dl train --spark} and {@code --workers}
+     * override {@code master} and {@code workers}). {@code sync}: {@code allreduce} (gradients averaged every step),
+     * {@code average} (weights averaged every {@code every} steps) or {@code easgd} (elastic averaging every
+     * {@code every} steps with moving rate {@code beta}); {@code checkpoint_dir} (a directory every worker can read,
+     * relative to the run directory; default: the run directory's {@code checkpoint/} on a local or 127.0.0.1 master,
+     * none elsewhere) written by worker 0 every epoch and every {@code checkpoint_every_steps} steps (0: epochs only).
+     */
+    public record DistributedConfig(@Nullable String master, @Nullable Integer workers, @NonNull String sync, int every, double beta,
+                                    @Nullable String checkpointDir, int checkpointEverySteps, int timeoutSeconds) {
+        static final Set<String> KEYS = Set.of("master", "workers", "sync", "every", "beta", "checkpoint_dir", "checkpoint_every_steps",
+                "timeout_seconds");
+        public static final List<String> SYNC = List.of("allreduce", "average", "easgd");
+
+        /** All defaults: gradients all-reduced, checkpoints every 100 steps, peers waited for 2 minutes. */
+        public static final DistributedConfig DEFAULT = new DistributedConfig(null, null, "allreduce", 1, 0.9, null, 100, 120);
+
+        /** With the command line's master and workers where given. */
+        public @NonNull DistributedConfig with(@Nullable String master, @Nullable Integer workers) {
+            return new DistributedConfig(master != null ? master : this.master, workers != null ? workers : this.workers, sync, every, beta,
+                    checkpointDir, checkpointEverySteps, timeoutSeconds);
+        }
+    }
 
     /**
      * {@code pretrain}: greedy layer-wise pretraining before {@code fit} (see {@link dlkit.model.Pretraining}); the
@@ -161,7 +186,46 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
             pretrain = new PretrainConfig(positiveInt(p, "epochs", 5, "pretrain"), positiveInt(p, "batch_size", 256, "pretrain"),
                     p.get("optimizer"), p.get("loss"), noise, p.get("data"), List.copyOf(layers));
         }
-        return new RunConfig(file, name, model, root.get("compile"), data, fit, pretrain, fingerprint(root));
+        DistributedConfig distributed = root.has("distributed") ? distributed(root.get("distributed")) : null;
+        return new RunConfig(file, name, model, root.get("compile"), data, fit, pretrain, distributed, fingerprint(root));
+    }
+
+    private static DistributedConfig distributed(JsonNode d) {
+        if (!d.isObject()) {
+            throw new ConfigException("distributed", "expected an object such as {\"master\": \"local[2]\"}");
+        }
+        Json.checkKeys(d, DistributedConfig.KEYS, "distributed");
+        DistributedConfig def = DistributedConfig.DEFAULT;
+        String sync = d.has("sync") ? text(d.get("sync"), "distributed.sync") : def.sync();
+        if (!DistributedConfig.SYNC.contains(sync)) {
+            throw new ConfigException("distributed.sync", "expected one of " + DistributedConfig.SYNC + ", got \"" + sync + "\"");
+        }
+        if (sync.equals("allreduce") && d.has("every")) {
+            throw new ConfigException("distributed.every", "\"allreduce\" averages the gradients every step; \"every\" is a setting of"
+                    + " \"average\" and \"easgd\"");
+        }
+        if (!sync.equals("easgd") && d.has("beta")) {
+            throw new ConfigException("distributed.beta", "\"beta\" is EASGD's moving rate, a setting of \"sync\": \"easgd\"");
+        }
+        double beta = def.beta();
+        if (d.has("beta")) {
+            if (!d.get("beta").isNumber() || !(d.get("beta").asDouble() > 0 && d.get("beta").asDouble() < 1)) {
+                throw new ConfigException("distributed.beta", "expected a number in (0, 1) (the paper's 0.9), got " + d.get("beta"));
+            }
+            beta = d.get("beta").asDouble();
+        }
+        int everySteps = d.has("checkpoint_every_steps")
+                ? Json.integer(d.get("checkpoint_every_steps"), "distributed.checkpoint_every_steps", 0, Integer.MAX_VALUE, "0 or a positive integer")
+                : def.checkpointEverySteps();
+        return new DistributedConfig(
+                d.has("master") ? text(d.get("master"), "distributed.master") : null,
+                d.has("workers") ? positiveInt(d, "workers", 1, "distributed") : null,
+                sync,
+                positiveInt(d, "every", sync.equals("allreduce") ? 1 : 8, "distributed"),
+                beta,
+                d.has("checkpoint_dir") ? text(d.get("checkpoint_dir"), "distributed.checkpoint_dir") : null,
+                everySteps,
+                positiveInt(d, "timeout_seconds", def.timeoutSeconds(), "distributed"));
     }
 
     /**
@@ -173,6 +237,10 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         r.remove(List.of("name", "description"));
         if (r.get("fit") instanceof ObjectNode f) {
             f.remove("epochs");
+        }
+        // where a distributed run runs and how it checkpoints do not change what it trains
+        if (r.get("distributed") instanceof ObjectNode d) {
+            d.remove(List.of("master", "checkpoint_dir", "checkpoint_every_steps", "timeout_seconds"));
         }
         return sha256(Json.canonical(r));
     }

@@ -2,6 +2,7 @@ package dlkit.spark;
 
 import dlkit.ConfigException;
 import dlkit.DlkitException;
+import dlkit.files.OutputPaths;
 import dlkit.run.Run;
 import dlkit.run.RunConfig;
 import java.nio.file.Path;
@@ -31,20 +32,27 @@ public final class SparkRun {
 
     /**
      * Trains {@code configFile} on {@code master} ({@code local[N]}, {@code spark://host:port}, ...) with {@code workers}
-     * tasks (null: N of {@code local[N]}), the config's batch size split over them, and writes {@code out}.
+     * tasks (null: N of {@code local[N]}), the config's batch size split over them, the rest of the config's
+     * {@code distributed} section as it says, and writes {@code out}.
      */
     public static Run.@NonNull Result train(@NonNull String master, @Nullable Integer workers, @NonNull Path configFile, Run.@NonNull Overrides o,
                                             @NonNull Path out) {
-        return train(master, workers, (Run) null, configFile, o, out);
+        Run run = Run.prepare(RunConfig.read(configFile));
+        RunConfig.DistributedConfig d = run.config().distributed() != null ? run.config().distributed() : RunConfig.DistributedConfig.DEFAULT;
+        return train(d.with(master, workers), run, o, out, null);
     }
 
-    /** {@link #train(String, Integer, Path, Run.Overrides, Path)} for a run the caller has prepared already. */
-    public static Run.@NonNull Result train(@NonNull String master, @Nullable Integer workers, @NonNull Run prepared, Run.@NonNull Overrides o,
-                                            @NonNull Path out) {
-        return train(master, workers, prepared, prepared.config().file(), o, out);
-    }
-
-    private static Run.Result train(String master, @Nullable Integer workers, @Nullable Run prepared, Path configFile, Run.Overrides o, Path out) {
+    /**
+     * Trains a prepared run with {@code d} (its master set) and writes {@code out} as a local run does, drawing worker
+     * 0's progress on {@code progress} (null: quiet).
+     */
+    public static Run.@NonNull Result train(RunConfig.@NonNull DistributedConfig d, @NonNull Run run, Run.@NonNull Overrides o, @NonNull Path out,
+                                            java.io.@Nullable PrintStream progress) {
+        String master = d.master();
+        if (master == null) {
+            throw new ConfigException("distributed.master", "where to train? give --spark MASTER or \"master\" in \"distributed\"");
+        }
+        Integer workers = d.workers();
         Matcher local = LOCAL.matcher(master);
         boolean isLocal = local.matches();
         if (!isLocal && !master.startsWith("spark://") && !master.startsWith("yarn") && !master.startsWith("k8s://")) {
@@ -58,8 +66,11 @@ public final class SparkRun {
         } else {
             throw new ConfigException("--workers", "how many workers to train on " + master + "? give --workers N");
         }
+        boolean loopback = isLocal || master.startsWith("spark://127.0.0.1:") || master.startsWith("spark://localhost:");
+        Path checkpointDir = d.checkpointDir() != null ? OutputPaths.inside(out, d.checkpointDir(), "distributed.checkpoint_dir")
+                : loopback ? out.resolve("checkpoint") : null;
+        Path configFile = run.config().file();
         // the data and model are checked here, before any task starts: a bad config fails fast
-        Run run = prepared != null ? prepared : Run.prepare(RunConfig.read(configFile));
         RunConfig config = run.config();
         SparkTraining.checkCallbacks(config);
         int global = o.batchSize() != null ? o.batchSize() : config.fit().batchSize();
@@ -70,7 +81,7 @@ public final class SparkRun {
                 .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN")
                 // a barrier stage that cannot be scheduled fails instead of waiting for slots forever
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
-        if (isLocal || master.startsWith("spark://127.0.0.1:") || master.startsWith("spark://localhost:")) {
+        if (loopback) {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1").set("spark.ui.enabled", "false");
         } else {
             // one replica per executor JVM, each with room for the data set and the model
@@ -90,13 +101,34 @@ public final class SparkRun {
         }
         sc.setLogLevel("WARN");
         try {
-            SparkTraining.Settings s = new SparkTraining.Settings(n, Math.max(1, global / n), o.epochs(), o.seed(), 120_000);
-            SparkTraining.Result r = SparkTraining.train(sc, configFile, s);
+            SparkTraining.Settings s = SparkTraining.Settings.workers(n).batchPerWorker(Math.max(1, global / n))
+                    .timeoutMillis(Math.toIntExact(Math.min(Integer.MAX_VALUE, d.timeoutSeconds() * 1000L)))
+                    .sync(new Synchronization(d.sync(), d.every(), d.beta()));
+            if (o.epochs() != null) {
+                s = s.epochs(o.epochs());
+            }
+            if (o.seed() != null) {
+                s = s.seed(o.seed());
+            }
+            if (checkpointDir != null) {
+                s = s.checkpoint(checkpointDir, d.checkpointEverySteps());
+            }
+            SparkTraining.Result r = SparkTraining.train(sc, configFile, s, progress);
             Map<String, Object> spark = new LinkedHashMap<>();
             spark.put("master", master);
             spark.put("workers", n);
             spark.put("batch_per_worker", s.batchPerWorker());
+            spark.put("sync", d.sync());
+            if (!d.sync().equals("allreduce")) {
+                spark.put("every", d.every());
+            }
+            if (d.sync().equals("easgd")) {
+                spark.put("beta", d.beta());
+            }
             spark.put("steps", r.steps());
+            spark.put("attempts", r.attempts());
+            spark.put("steps_redone", r.stepsRedone());
+            spark.put("checkpoint", checkpointDir == null ? null : checkpointDir.resolve(SparkTraining.CHECKPOINT).toString());
             spark.put("bytes_sent_per_step_per_worker", r.bytesPerStep());
             spark.put("allreduce_share_of_worker_time", r.allReduceShare());
             spark.put("training_seconds", Math.round(r.fitSeconds() * 1000) / 1000.0);

@@ -2,6 +2,7 @@ package dlkit.spark;
 
 import dlkit.ConfigException;
 import dlkit.data.Dataset;
+import dlkit.model.Checkpoint;
 import dlkit.model.FitOptions;
 import dlkit.model.GradientExchange;
 import dlkit.model.History;
@@ -44,10 +45,12 @@ public final class SparkTraining {
 
     /**
      * How to run: {@code workers} tasks at {@code batchPerWorker} samples each (null: the config's batch size split
-     * over the workers), the config's epochs and seed unless given, and how long a task waits for its peers.
+     * over the workers), the config's epochs and seed unless given, how long a task waits for its peers, how the
+     * replicas keep in step, and where worker 0 checkpoints (null: nowhere; a directory every executor can read and
+     * worker 0 can write) every epoch and every {@code checkpointEverySteps} steps (0: epochs only).
      */
-    public record Settings(int workers, @Nullable Integer batchPerWorker, @Nullable Integer epochs, @Nullable Long seed, int timeoutMillis)
-            implements Serializable {
+    public record Settings(int workers, @Nullable Integer batchPerWorker, @Nullable Integer epochs, @Nullable Long seed, int timeoutMillis,
+                           @NonNull Synchronization sync, @Nullable String checkpointDir, int checkpointEverySteps) implements Serializable {
         public Settings {
             if (workers < 1) {
                 throw new ConfigException("workers", "expected a positive number of workers, got " + workers);
@@ -58,39 +61,75 @@ public final class SparkTraining {
             if (timeoutMillis < 1) {
                 throw new ConfigException("timeout", "expected a positive timeout in milliseconds, got " + timeoutMillis);
             }
+            if (checkpointEverySteps < 0) {
+                throw new ConfigException("checkpoint_every_steps", "expected 0 (epochs only) or a positive number of steps, got "
+                        + checkpointEverySteps);
+            }
         }
 
         public static @NonNull Settings workers(int workers) {
-            return new Settings(workers, null, null, null, 120_000);
+            return new Settings(workers, null, null, null, 120_000, Synchronization.allReduce(), null, 0);
         }
 
         public @NonNull Settings batchPerWorker(int b) {
-            return new Settings(workers, b, epochs, seed, timeoutMillis);
+            return new Settings(workers, b, epochs, seed, timeoutMillis, sync, checkpointDir, checkpointEverySteps);
         }
 
         public @NonNull Settings epochs(int e) {
-            return new Settings(workers, batchPerWorker, e, seed, timeoutMillis);
+            return new Settings(workers, batchPerWorker, e, seed, timeoutMillis, sync, checkpointDir, checkpointEverySteps);
         }
 
         public @NonNull Settings seed(long s) {
-            return new Settings(workers, batchPerWorker, epochs, s, timeoutMillis);
+            return new Settings(workers, batchPerWorker, epochs, s, timeoutMillis, sync, checkpointDir, checkpointEverySteps);
+        }
+
+        public @NonNull Settings timeoutMillis(int t) {
+            return new Settings(workers, batchPerWorker, epochs, seed, t, sync, checkpointDir, checkpointEverySteps);
+        }
+
+        public @NonNull Settings sync(@NonNull Synchronization v) {
+            return new Settings(workers, batchPerWorker, epochs, seed, timeoutMillis, v, checkpointDir, checkpointEverySteps);
+        }
+
+        /** Worker 0 checkpoints into {@code dir} every epoch and every {@code everySteps} steps (0: epochs only). */
+        public @NonNull Settings checkpoint(@NonNull Path dir, int everySteps) {
+            return new Settings(workers, batchPerWorker, epochs, seed, timeoutMillis, sync, dir.toAbsolutePath().toString(), everySteps);
         }
     }
 
     /**
      * The trained model (worker 0's replica), its history, and what the exchange cost: bytes each worker sent per
-     * step, and each worker's share of its training time spent in the all-reduce; the samples trained on (all
-     * workers, all epochs), the whole job's seconds and the slowest worker's training seconds.
+     * step, and each worker's share of its training time spent exchanging; the samples trained on (all workers, all
+     * epochs, in the attempt that finished), the whole job's seconds and the slowest worker's training seconds; the
+     * attempts of the barrier stage that trained (more than one when a worker was lost) and the steps retried
+     * attempts trained again after resuming from the checkpoint.
      */
     public record Result(@NonNull Model model, @NonNull Map<String, List<Double>> history, long steps, long bytesPerStep,
-                         double @NonNull [] allReduceShare, double seconds, long samples, double fitSeconds) {}
+                         double @NonNull [] allReduceShare, double seconds, long samples, double fitSeconds, int attempts,
+                         long stepsRedone) {}
 
     /** What one task sends back to the driver: the model only from worker 0, as a .dlk archive. */
-    record ReplicaResult(int rank, byte @Nullable [] archive, LinkedHashMap<String, ArrayList<Double>> history, long steps, long bytesSent,
-                         long exchangeNanos, long fitNanos, long samples) implements Serializable {}
+    record ReplicaResult(int rank, byte @Nullable [] archive, LinkedHashMap<String, ArrayList<Double>> history, long steps, long stepsHere,
+                         long bytesSent, long exchangeNanos, long fitNanos, long samples, @Nullable String problem) implements Serializable {
+        /** Every task's answer when some task could not set up its replica (a retry would find the same). */
+        static ReplicaResult failed(int rank, String problem) {
+            return new ReplicaResult(rank, null, new LinkedHashMap<>(), 0, 0, 0, 0, 0, 0, problem);
+        }
+    }
+
+    /** A failure to inject (tests in local mode, where the tasks run in this JVM): worker {@code rank} throws after step {@code step} of the first attempt. */
+    record Fault(int rank, long step) {}
+
+    static volatile @Nullable Fault fault;
 
     /** Trains {@code configFile}'s model on {@code sc}; the file (and its data) must be readable at the same path on every executor. */
     public static @NonNull Result train(@NonNull JavaSparkContext sc, @NonNull Path configFile, @NonNull Settings settings) {
+        return train(sc, configFile, settings, null);
+    }
+
+    /** {@link #train(JavaSparkContext, Path, Settings)} drawing worker 0's progress on {@code progressOut} (null: none). */
+    public static @NonNull Result train(@NonNull JavaSparkContext sc, @NonNull Path configFile, @NonNull Settings settings,
+                                        java.io.@Nullable PrintStream progressOut) {
         RunConfig config = RunConfig.read(configFile);
         checkCallbacks(config);
         int slots = awaitSlots(sc, settings.workers(), settings.timeoutMillis());
@@ -103,15 +142,30 @@ public final class SparkTraining {
                 : Math.max(1, config.fit().batchSize() / settings.workers());
         // every replica must start from the same weights and see the same order
         long seed = settings.seed() != null ? settings.seed() : config.fit().seed() != null ? config.fit().seed() : System.nanoTime();
-        Task task = new Task(readText(configFile), configFile.toAbsolutePath().toString(), settings.workers(), batch, settings.epochs(), seed,
-                settings.timeoutMillis());
-        JavaRDD<Integer> ranks = sc.parallelize(IntStream.range(0, settings.workers()).boxed().toList(), settings.workers());
-        ClassTag<ReplicaResult> tag = ClassTag$.MODULE$.apply(ReplicaResult.class);
+        String driverHost = sc.getConf().get("spark.driver.host", "127.0.0.1");
+        List<ReplicaResult> results;
         long t0 = System.nanoTime();
-        RDD<ReplicaResult> trained = ranks.rdd().barrier().mapPartitions(task, false, tag);
-        List<ReplicaResult> results = new ArrayList<>(JavaRDD.fromRDD(trained, tag).collect());
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        double seconds;
+        int attempts;
+        long redone;
+        try (Progress progress = new Progress(driverHost, progressOut)) {
+            Task task = new Task(readText(configFile), configFile.toAbsolutePath().toString(), batch, seed, settings, progress.address());
+            JavaRDD<Integer> ranks = sc.parallelize(IntStream.range(0, settings.workers()).boxed().toList(), settings.workers());
+            ClassTag<ReplicaResult> tag = ClassTag$.MODULE$.apply(ReplicaResult.class);
+            RDD<ReplicaResult> trained = ranks.rdd().barrier().mapPartitions(task, false, tag);
+            // Through a shuffle, the barrier stage is a map stage: Spark retries a failed one (all tasks again, each
+            // resuming from the checkpoint) where it would abort a failed barrier result stage.
+            results = new ArrayList<>(JavaRDD.fromRDD(trained, tag).repartition(1).collect());
+            seconds = (System.nanoTime() - t0) / 1e9;
+            attempts = Math.max(1, progress.attempts());
+            redone = progress.stepsRedone();
+        }
         results.sort(Comparator.comparingInt(ReplicaResult::rank));
+        for (ReplicaResult r : results) {
+            if (r.problem() != null) {
+                throw new ConfigException(null, "on the cluster, " + r.problem());
+            }
+        }
         ReplicaResult first = results.get(0);
         Model model;
         try {
@@ -129,8 +183,8 @@ public final class SparkTraining {
         Map<String, List<Double>> history = new LinkedHashMap<>(first.history());
         long samples = results.stream().mapToLong(ReplicaResult::samples).sum();
         double fitSeconds = results.stream().mapToLong(ReplicaResult::fitNanos).max().orElse(0) / 1e9;
-        return new Result(model, history, first.steps(), first.steps() == 0 ? 0 : first.bytesSent() / first.steps(), share, seconds, samples,
-                fitSeconds);
+        return new Result(model, history, first.steps(), first.stepsHere() == 0 ? 0 : first.bytesSent() / first.stepsHere(), share, seconds,
+                samples, fitSeconds, attempts, redone);
     }
 
     /**
@@ -185,25 +239,26 @@ public final class SparkTraining {
         }
     }
 
-    /** One barrier task: join the ring, train this replica, hand back the model (worker 0) and the exchange's figures. */
+    /**
+     * One barrier task: join the ring, find the checkpoint (if any; the same on every replica), train this replica,
+     * hand back the model (worker 0) and the exchange's figures.
+     */
     static final class Task extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<ReplicaResult>>
             implements Serializable {
         private final String configText;
         private final String configPath;
-        private final int workers;
         private final int batch;
-        private final @Nullable Integer epochs;
         private final long seed;
-        private final int timeoutMillis;
+        private final Settings settings;
+        private final String progressAddress;
 
-        Task(String configText, String configPath, int workers, int batch, @Nullable Integer epochs, long seed, int timeoutMillis) {
+        Task(String configText, String configPath, int batch, long seed, Settings settings, String progressAddress) {
             this.configText = configText;
             this.configPath = configPath;
-            this.workers = workers;
             this.batch = batch;
-            this.epochs = epochs;
             this.seed = seed;
-            this.timeoutMillis = timeoutMillis;
+            this.settings = settings;
+            this.progressAddress = progressAddress;
         }
 
         @Override
@@ -214,8 +269,28 @@ public final class SparkTraining {
         private ReplicaResult run() {
             BarrierTaskContext ctx = BarrierTaskContext.get();
             int rank = ctx.partitionId();
+            int attempt = ctx.stageAttemptNumber();
             String address = ctx.getTaskInfos()[rank].address();
             String host = address.substring(0, address.lastIndexOf(':') < 0 ? address.length() : address.lastIndexOf(':'));
+            // Each task reads the config and its data itself: what one cannot read fails the run at once, naming the
+            // worker and the setting, instead of failing every retry of the stage the same way.
+            Run run;
+            Dataset shard;
+            String problem = "";
+            try {
+                run = Run.prepare(RunConfig.fromJson(configText, Path.of(configPath)));
+                shard = run.train().shard(rank, settings.workers(), batch);
+            } catch (RuntimeException e) {
+                run = null;
+                shard = null;
+                problem = "worker " + rank + " (" + host + ") cannot set up its replica: " + e.getMessage();
+            }
+            for (String p : ctx.allGather(problem)) {
+                if (!p.isEmpty()) {
+                    return ReplicaResult.failed(rank, p);
+                }
+            }
+            Path resumeCopy = null;
             try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getByName(host))) {
                 String[] all = ctx.allGather(host + ":" + server.getLocalPort());
                 List<InetSocketAddress> peers = new ArrayList<>();
@@ -223,14 +298,32 @@ public final class SparkTraining {
                     int c = a.lastIndexOf(':');
                     peers.add(new InetSocketAddress(a.substring(0, c), Integer.parseInt(a.substring(c + 1))));
                 }
-                try (RingAllReduce ring = new RingAllReduce(rank, peers, server, timeoutMillis)) {
-                    Timed timed = new Timed(ring);
-                    Run run = Run.prepare(RunConfig.fromJson(configText, Path.of(configPath)));
+                Path shared = null;
+                if (settings.checkpointDir() != null) {
+                    shared = Path.of(settings.checkpointDir()).resolve(CHECKPOINT);
+                    resumeCopy = copyCheckpoint(shared);
+                    agreeOnCheckpoint(ctx, resumeCopy, shared);
+                    if (rank == 0) {
+                        Files.createDirectories(shared.getParent());
+                    }
+                }
+                try (RingAllReduce ring = new RingAllReduce(rank, peers, server, settings.timeoutMillis())) {
+                    Timed timed = new Timed(settings.sync().over(ring));
                     Model model = run.model();
                     // the callbacks checkCallbacks allows write no files: no directory of their own needed
-                    FitOptions options = run.fitOptions(new Run.Overrides(epochs, batch, seed)).gradientExchange(timed)
-                            .callbacks(run.callbacks(Path.of(configPath).getParent()).toArray(new dlkit.model.Callback[0]));
-                    Dataset shard = run.train().shard(rank, workers, batch);
+                    List<dlkit.model.Callback> callbacks = new ArrayList<>(run.callbacks(Path.of(configPath).getParent()));
+                    if (shared != null) {
+                        callbacks.add(new ReplicaCheckpoint(resumeCopy, rank == 0 ? shared : null, settings.checkpointEverySteps()));
+                    }
+                    if (rank == 0) {
+                        callbacks.add(new Progress.Reporter(progressAddress, attempt));
+                    }
+                    Fault f = fault;
+                    if (f != null && f.rank() == rank && attempt == 0) {
+                        callbacks.add(new Injected(f.step()));
+                    }
+                    FitOptions options = run.fitOptions(new Run.Overrides(settings.epochs(), batch, seed)).gradientExchange(timed)
+                            .callbacks(callbacks.toArray(new dlkit.model.Callback[0]));
                     long t0 = System.nanoTime();
                     History h = model.fit(shard, options);
                     long fitNanos = System.nanoTime() - t0;
@@ -248,11 +341,72 @@ public final class SparkTraining {
                     h.asMap().forEach((k, v) -> hist.put(k, new ArrayList<>(v)));
                     // nobody closes its sockets while a peer may still be reading from them
                     ctx.barrier();
-                    int epochsRun = h.epochs().size();
-                    return new ReplicaResult(rank, archive, hist, ring.calls(), ring.bytesSent(), timed.nanos, fitNanos, epochsRun * shard.size());
+                    return new ReplicaResult(rank, archive, hist, model.iterations(), timed.steps, ring.bytesSent(), timed.nanos, fitNanos,
+                            timed.steps * batch, null);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("worker " + rank + ": " + e.getMessage(), e);
+            } finally {
+                if (resumeCopy != null) {
+                    try {
+                        Files.deleteIfExists(resumeCopy);
+                    } catch (IOException e) {
+                        // a temporary file left behind
+                    }
+                }
+            }
+        }
+
+        /** This task's own copy of the checkpoint (worker 0 may replace the shared file while others read it), or null. */
+        private static @Nullable Path copyCheckpoint(Path shared) throws IOException {
+            if (!Files.exists(shared)) {
+                return null;
+            }
+            Path copy = Files.createTempFile("dlkit-resume-", ".dlk");
+            try {
+                Files.copy(shared, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.nio.file.NoSuchFileException e) {
+                Files.deleteIfExists(copy);
+                return null;
+            }
+            return copy;
+        }
+
+        /**
+         * Every replica must resume from the same point: a worker of the lost attempt still finishing its last step
+         * could replace the checkpoint between two replicas' reads. If they differ, fail this attempt (Spark retries).
+         */
+        private static void agreeOnCheckpoint(BarrierTaskContext ctx, @Nullable Path copy, Path shared) {
+            String mine = "none";
+            if (copy != null) {
+                Checkpoint.Info info = Checkpoint.info(copy);
+                mine = "epoch " + (info.epoch() + 1) + " batch " + info.batchesDone() + (info.completed() ? " (completed)" : "");
+            }
+            String[] all = ctx.allGather(mine);
+            for (String other : all) {
+                if (!other.equals(mine)) {
+                    throw new IllegalStateException("the workers found different checkpoints in " + shared + " (" + String.join(", ", all)
+                            + "); the stage is retried");
+                }
+            }
+        }
+    }
+
+    /** The checkpoint's file name in the checkpoint directory. */
+    public static final String CHECKPOINT = "checkpoint.dlk";
+
+    /** The failure {@link #fault} asks for. */
+    private static final class Injected implements dlkit.model.Callback {
+        private final long step;
+
+        Injected(long step) {
+            this.step = step;
+        }
+
+        @Override
+        public void onBatchEnd(int batch, Map<String, Double> logs, dlkit.model.TrainingState state) {
+            if (state.model().iterations() == step) {
+                throw new IllegalStateException("injected failure after step " + step);
             }
         }
     }
@@ -261,6 +415,8 @@ public final class SparkTraining {
     static final class Timed implements GradientExchange {
         private final GradientExchange inner;
         long nanos;
+        /** Steps this replica trained in this attempt (a resumed one starts past 0). */
+        long steps;
 
         Timed(GradientExchange inner) {
             this.inner = inner;
@@ -270,6 +426,26 @@ public final class SparkTraining {
         public void average(float @NonNull [] grads, int count, int rows) {
             long t0 = System.nanoTime();
             inner.average(grads, count, rows);
+            nanos += System.nanoTime() - t0;
+        }
+
+        @Override
+        public void atTrainBegin(float @NonNull [] params, int count) {
+            inner.atTrainBegin(params, count);
+        }
+
+        @Override
+        public void afterStep(float @NonNull [] params, int count, long iteration) {
+            steps++;
+            long t0 = System.nanoTime();
+            inner.afterStep(params, count, iteration);
+            nanos += System.nanoTime() - t0;
+        }
+
+        @Override
+        public void atTrainEnd(float @NonNull [] params, int count) {
+            long t0 = System.nanoTime();
+            inner.atTrainEnd(params, count);
             nanos += System.nanoTime() - t0;
         }
     }

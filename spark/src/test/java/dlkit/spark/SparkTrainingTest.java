@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.spark.SparkConf;
@@ -29,7 +30,8 @@ class SparkTrainingTest {
 
     @BeforeAll
     static void start() {
-        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("dlkit-spark-test")
+        // local[2, 4]: two slots, and a failed task retried as on a cluster (local[2] gives up at the first failure)
+        SparkConf conf = new SparkConf().setMaster("local[2,4]").setAppName("dlkit-spark-test")
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false");
         sc = new JavaSparkContext(conf);
@@ -120,5 +122,86 @@ class SparkTrainingTest {
         ConfigException e = assertThrows(ConfigException.class, () -> SparkTraining.train(sc, config, SparkTraining.Settings.workers(3)));
         assertTrue(e.getMessage().contains("workers") && e.getMessage().contains("3 workers need 3 task slots") && e.getMessage().contains("has 2"),
                 e.getMessage());
+    }
+
+    private static double worstRelative(Model x, Model y) {
+        Map<String, INDArray> a = x.getWeights();
+        Map<String, INDArray> b = y.getWeights();
+        assertEquals(a.keySet(), b.keySet());
+        double worst = 0;
+        for (String k : a.keySet()) {
+            worst = Math.max(worst, a.get(k).sub(b.get(k)).norm2Number().doubleValue() / Math.max(1e-12, a.get(k).norm2Number().doubleValue()));
+        }
+        return worst;
+    }
+
+    /**
+     * A worker lost after step 23 (of 50; checkpoints every 10): Spark retries the barrier stage, every replica
+     * resumes from worker 0's checkpoint at step 20, and the run ends on the weights of a run never interrupted.
+     */
+    @Test
+    void aLostWorkerResumesFromTheCheckpointAndEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) throws IOException {
+        Path config = config(dir, 50 * 128);
+        SparkTraining.Settings s = SparkTraining.Settings.workers(2).batchPerWorker(64).epochs(1).seed(5);
+        SparkTraining.Result clean = SparkTraining.train(sc, config, s.checkpoint(dir.resolve("clean"), 10));
+        assertEquals(1, clean.attempts());
+        SparkTraining.Result resumed;
+        SparkTraining.fault = new SparkTraining.Fault(1, 23);
+        try {
+            resumed = SparkTraining.train(sc, config, s.checkpoint(dir.resolve("lost"), 10));
+        } finally {
+            SparkTraining.fault = null;
+        }
+        assertEquals(2, resumed.attempts());
+        assertEquals(3, resumed.stepsRedone(), "the lost attempt reached step 23, the checkpoint was at 20");
+        assertEquals(50, resumed.steps());
+        double worst = worstRelative(clean.model(), resumed.model());
+        assertTrue(worst <= 1e-7, "max ||dw||/||w|| = " + worst);
+        assertTrue(Files.exists(dir.resolve("lost").resolve(SparkTraining.CHECKPOINT)));
+        System.out.printf("spark retry: %d attempts, %d steps redone, max ||dw||/||w|| vs uninterrupted = %.1e%n", resumed.attempts(),
+                resumed.stepsRedone(), worst);
+    }
+
+    /** With plain SGD, averaging the weights after every step is averaging the gradients (equal shards). */
+    @Test
+    void parameterAveragingEveryStepWithSgdIsTheAllReduce(@TempDir Path dir) throws IOException {
+        Path config = config(dir, 20 * 128);
+        // a step size at which training is stable: at 0.05 the two sums' rounding differences grow step by step
+        Files.writeString(config, Files.readString(config).replace("{\"type\": \"adam\", \"learning_rate\": 0.001}",
+                "{\"type\": \"sgd\", \"learning_rate\": 0.005}"));
+        SparkTraining.Settings s = SparkTraining.Settings.workers(2).batchPerWorker(64).epochs(1).seed(5);
+        SparkTraining.Result grads = SparkTraining.train(sc, config, s);
+        SparkTraining.Result weights = SparkTraining.train(sc, config, s.sync(Synchronization.averageEvery(1)));
+        double worst = worstRelative(grads.model(), weights.model());
+        assertTrue(worst <= 1e-5, "max ||dw||/||w|| = " + worst);
+    }
+
+    /** Averaging and EASGD every 8 steps train (the loss falls) and send about an eighth of the all-reduce's bytes. */
+    @Test
+    void averagingAndElasticAveragingExchangeAFractionOfTheBytes(@TempDir Path dir) throws IOException {
+        Path config = config(dir, 48 * 128);
+        SparkTraining.Settings s = SparkTraining.Settings.workers(2).batchPerWorker(64).epochs(2).seed(5);
+        SparkTraining.Result all = SparkTraining.train(sc, config, s);
+        for (Synchronization sync : List.of(Synchronization.averageEvery(8), Synchronization.elastic(8, 0.9))) {
+            SparkTraining.Result r = SparkTraining.train(sc, config, s.sync(sync));
+            List<Double> loss = r.history().get("loss");
+            assertTrue(loss.get(1) < loss.get(0), sync.mode() + ": the loss falls: " + loss);
+            // 96 steps: 12 exchanges of the weights (averaging: one more at the end) against 96 of the gradients
+            double ratio = (double) r.bytesPerStep() / all.bytesPerStep();
+            assertTrue(ratio > 0.1 && ratio < 0.15, sync.mode() + ": bytes per step " + r.bytesPerStep() + " vs " + all.bytesPerStep());
+            System.out.printf("spark %s every 8: loss %s, %d bytes/step (all-reduce %d)%n", sync.mode(), loss, r.bytesPerStep(), all.bytesPerStep());
+        }
+    }
+
+    /** A data source the workers cannot read (the driver never opened it) fails the run at once, naming worker and file. */
+    @Test
+    void dataAWorkerCannotReadFailsFastNamingIt(@TempDir Path dir) throws IOException {
+        Path config = config(dir, 256);
+        Files.delete(dir.resolve("x.npy"));
+        long t0 = System.nanoTime();
+        ConfigException e = assertThrows(ConfigException.class, () -> SparkTraining.train(sc, config, SparkTraining.Settings.workers(2)));
+        assertTrue(e.getMessage().contains("cannot set up its replica") && e.getMessage().contains("x.npy") && e.getMessage().contains("worker"),
+                e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "failed fast");
     }
 }
