@@ -190,6 +190,17 @@ class DlCommandTest {
         assertBad("Missing required parameter", "train");
         assertBad("no such file", "validate", dir.resolve("absent.json").toString());
         assertBad("data.train.split: expected \"train\" or \"test\", got \"training\"", "validate", variant("split", "\"split\": \"train\"", "\"split\": \"training\"").toString());
+        // the distributed section, checked wherever the run goes
+        assertBad("distributed.sync: expected one of [allreduce, average, easgd], got \"gossip\"", "validate",
+                variant("sync", "\"model\":", "\"distributed\": {\"sync\": \"gossip\"}, \"model\":").toString());
+        assertBad("distributed.every: \"allreduce\" averages the gradients every step", "validate",
+                variant("every", "\"model\":", "\"distributed\": {\"every\": 4}, \"model\":").toString());
+        assertBad("distributed.beta: expected a number in (0, 1)", "validate",
+                variant("beta", "\"model\":", "\"distributed\": {\"sync\": \"easgd\", \"beta\": 1.5}, \"model\":").toString());
+        assertBad("distributed.workres: unknown key; did you mean \"workers\"?", "validate",
+                variant("dkey", "\"model\":", "\"distributed\": {\"workres\": 2}, \"model\":").toString());
+        assertBad("distributed.checkpoint_dir: \"/tmp/x\" is outside the output directory", "validate",
+                variant("ckdir", "\"model\":", "\"distributed\": {\"master\": \"local[2]\", \"checkpoint_dir\": \"/tmp/x\"}, \"model\":").toString());
     }
 
     @Test

@@ -190,6 +190,12 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
         return new RunConfig(file, name, model, root.get("compile"), data, fit, pretrain, distributed, fingerprint(root));
     }
 
+    /** Like every path a config writes, inside the run directory (checked now, resolved when the run's directory is known). */
+    private static String checkpointDir(String given) {
+        dlkit.files.OutputPaths.inside(Path.of("run"), given, "distributed.checkpoint_dir");
+        return given;
+    }
+
     private static DistributedConfig distributed(JsonNode d) {
         if (!d.isObject()) {
             throw new ConfigException("distributed", "expected an object such as {\"master\": \"local[2]\"}");
@@ -223,7 +229,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
                 sync,
                 positiveInt(d, "every", sync.equals("allreduce") ? 1 : 8, "distributed"),
                 beta,
-                d.has("checkpoint_dir") ? text(d.get("checkpoint_dir"), "distributed.checkpoint_dir") : null,
+                d.has("checkpoint_dir") ? checkpointDir(text(d.get("checkpoint_dir"), "distributed.checkpoint_dir")) : null,
                 everySteps,
                 positiveInt(d, "timeout_seconds", def.timeoutSeconds(), "distributed"));
     }
