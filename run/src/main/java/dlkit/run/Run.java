@@ -57,12 +57,24 @@ public final class Run {
     }
 
     public static @NonNull Run prepare(@NonNull RunConfig config) {
+        return prepare(config, null);
+    }
+
+    /**
+     * {@link #prepare(RunConfig)} training on {@code given} (null: the config's {@code data.train}) — data that
+     * arrives otherwise, such as one Spark worker's partition of a {@code Dataset}; validation and test data still
+     * come from the config, if it names them.
+     */
+    public static @NonNull Run prepare(@NonNull RunConfig config, @Nullable ArrayDataset given) {
         String file = config.file().toString();
         Path base = config.file().toAbsolutePath().getParent();
         try {
+            if (given == null && config.data().train().isMissingNode()) {
+                throw new ConfigException("data", "missing required key \"train\"");
+            }
             // Raw data: the model itself normalises it (data.normalize becomes its first layer), so the saved model,
             // dl predict and dl evaluate take raw samples as well.
-            ArrayDataset train = DataSources.load(config.data().train(), "data.train", base);
+            ArrayDataset train = given != null ? given : DataSources.load(config.data().train(), "data.train", base);
             ArrayDataset val = config.data().validation() == null ? null : DataSources.load(config.data().validation(), "data.validation", base);
             ArrayDataset test = config.data().test() == null ? null : DataSources.load(config.data().test(), "data.test", base);
             Model model;

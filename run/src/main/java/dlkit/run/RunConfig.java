@@ -88,6 +88,16 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
 
     /** A run config from its text; {@code file} names it in errors and anchors its relative data paths. */
     public static @NonNull RunConfig fromJson(@NonNull String text, @NonNull Path file) {
+        return fromJson(text, file, true);
+    }
+
+    /**
+     * As {@link #fromJson(String, Path)}; with {@code dataRequired} false the {@code data} section (or its
+     * {@code train} source) may be absent, for training on data given otherwise (a Spark {@code Dataset}): then
+     * {@code data().train()} is a missing node and {@link Run#prepare(RunConfig, dlkit.data.ArrayDataset)} takes the
+     * training data.
+     */
+    public static @NonNull RunConfig fromJson(@NonNull String text, @NonNull Path file, boolean dataRequired) {
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(text);
@@ -97,30 +107,30 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
             throw new ConfigException(null, file + ": malformed JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "") + ": " + msg);
         }
         try {
-            return parse(file, root);
+            return parse(file, root, dataRequired);
         } catch (ConfigException e) {
             throw new ConfigException(null, file + ": " + e.getMessage(), e);
         }
     }
 
-    static RunConfig parse(Path file, JsonNode root) {
+    static RunConfig parse(Path file, JsonNode root, boolean dataRequired) {
         if (root == null || !root.isObject()) {
             throw new ConfigException(null, "expected a JSON object with \"model\", \"compile\", \"data\" and \"fit\"");
         }
         Json.checkKeys(root, KEYS, "");
         for (String required : List.of("model", "compile", "data")) {
-            if (!root.has(required)) {
+            if (!root.has(required) && (dataRequired || !required.equals("data"))) {
                 throw new ConfigException(null, "missing required section \"" + required + "\"");
             }
         }
         String base = file.getFileName().toString().replaceFirst("\\.json$", "");
         String name = root.has("name") ? OutputPaths.name(text(root.get("name"), "name"), "name") : base;
-        JsonNode d = root.get("data");
+        JsonNode d = root.has("data") ? root.get("data") : Json.MAPPER.createObjectNode();
         if (!d.isObject()) {
             throw new ConfigException("data", "expected an object with \"train\" (and optionally \"validation\", \"test\", \"normalize\")");
         }
         Json.checkKeys(d, DataConfig.KEYS, "data");
-        if (!d.has("train")) {
+        if (!d.has("train") && dataRequired) {
             throw new ConfigException("data", "missing required key \"train\"");
         }
         String normalize = d.has("normalize") ? text(d.get("normalize"), "data.normalize") : "none";
@@ -132,7 +142,7 @@ public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonN
             throw new ConfigException("data.target", "expected \"labels\" (the data's labels) or \"input\" (each sample is its own target,"
                     + " as for an autoencoder), got \"" + target + "\"");
         }
-        DataConfig data = new DataConfig(d.get("train"), d.get("validation"), d.get("test"), normalize,
+        DataConfig data = new DataConfig(d.path("train"), d.get("validation"), d.get("test"), normalize,
                 d.has("augment") ? augmentation(d.get("augment")) : Augmentation.NONE, target);
         JsonNode f = root.has("fit") ? root.get("fit") : Json.MAPPER.createObjectNode();
         if (!f.isObject()) {

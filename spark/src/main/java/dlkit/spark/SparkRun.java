@@ -48,6 +48,26 @@ public final class SparkRun {
      */
     public static Run.@NonNull Result train(RunConfig.@NonNull DistributedConfig d, @NonNull Run run, Run.@NonNull Overrides o, @NonNull Path out,
                                             java.io.@Nullable PrintStream progress) {
+        Plan plan = plan(d, run, o, out);
+        SparkConf conf = new SparkConf().setMaster(plan.master()).setAppName("dlkit " + run.config().name());
+        if (plan.loopback()) {
+            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1").set("spark.ui.enabled", "false");
+        } else {
+            // the executors get this module's jar from the driver; dlkit's other jars must be on their classpath
+            // already (spark/bin/standalone puts them there; spark-submit ships the shaded jar instead)
+            Path self = codeSource();
+            if (self != null && self.toString().endsWith(".jar")) {
+                conf.set("spark.jars", self.toString());
+            }
+        }
+        return trainOn(conf, plan, d, run, o, out, progress);
+    }
+
+    /** What a run needs settled before Spark starts: the master, the workers, where worker 0 checkpoints, the global batch. */
+    record Plan(String master, int workers, boolean loopback, @Nullable Path checkpointDir, int globalBatch) {}
+
+    /** Checks the settings against the run (before any Spark starts: a bad setting fails fast). */
+    static Plan plan(RunConfig.DistributedConfig d, Run run, Run.Overrides o, Path out) {
         String master = d.master();
         if (master == null) {
             throw new ConfigException("distributed.master", "where to train? give --spark MASTER or \"master\" in \"distributed\"");
@@ -69,29 +89,26 @@ public final class SparkRun {
         boolean loopback = isLocal || master.startsWith("spark://127.0.0.1:") || master.startsWith("spark://localhost:");
         Path checkpointDir = d.checkpointDir() != null ? OutputPaths.inside(out, d.checkpointDir(), "distributed.checkpoint_dir")
                 : loopback ? out.resolve("checkpoint") : null;
-        Path configFile = run.config().file();
-        // the data and model are checked here, before any task starts: a bad config fails fast
         RunConfig config = run.config();
         SparkTraining.checkCallbacks(config);
         int global = o.batchSize() != null ? o.batchSize() : config.fit().batchSize();
         if (global < n) {
             throw new ConfigException("fit.batch_size", "a global batch of " + global + " cannot be split over " + n + " workers");
         }
-        SparkConf conf = new SparkConf().setMaster(master).setAppName("dlkit " + config.name())
-                .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN")
+        return new Plan(master, n, loopback, checkpointDir, global);
+    }
+
+    /** Starts Spark with {@code conf} (plus dlkit's settings), trains the planned run, writes {@code out}, stops Spark. */
+    static Run.Result trainOn(SparkConf conf, Plan plan, RunConfig.DistributedConfig d, Run run, Run.Overrides o, Path out,
+                              java.io.@Nullable PrintStream progress) {
+        String master = plan.master();
+        conf.setIfMissing("spark.app.name", "dlkit " + run.config().name());
+        conf.set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN")
                 // a barrier stage that cannot be scheduled fails instead of waiting for slots forever
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
-        if (loopback) {
-            conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1").set("spark.ui.enabled", "false");
-        } else {
+        if (!plan.loopback()) {
             // one replica per executor JVM, each with room for the data set and the model
             conf.setIfMissing("spark.executor.cores", "1").setIfMissing("spark.executor.memory", "2g");
-            // the executors get this module's jar from the driver; dlkit's other jars must be on their classpath
-            // already (spark/bin/standalone puts them there)
-            Path self = codeSource();
-            if (self != null && self.toString().endsWith(".jar")) {
-                conf.set("spark.jars", self.toString());
-            }
         }
         JavaSparkContext sc;
         try {
@@ -101,7 +118,8 @@ public final class SparkRun {
         }
         sc.setLogLevel("WARN");
         try {
-            SparkTraining.Settings s = SparkTraining.Settings.workers(n).batchPerWorker(Math.max(1, global / n))
+            int n = plan.workers();
+            SparkTraining.Settings s = SparkTraining.Settings.workers(n).batchPerWorker(Math.max(1, plan.globalBatch() / n))
                     .timeoutMillis(Math.toIntExact(Math.min(Integer.MAX_VALUE, d.timeoutSeconds() * 1000L)))
                     .sync(new Synchronization(d.sync(), d.every(), d.beta()));
             if (o.epochs() != null) {
@@ -110,10 +128,10 @@ public final class SparkRun {
             if (o.seed() != null) {
                 s = s.seed(o.seed());
             }
-            if (checkpointDir != null) {
-                s = s.checkpoint(checkpointDir, d.checkpointEverySteps());
+            if (plan.checkpointDir() != null) {
+                s = s.checkpoint(plan.checkpointDir(), d.checkpointEverySteps());
             }
-            SparkTraining.Result r = SparkTraining.train(sc, configFile, s, progress);
+            SparkTraining.Result r = SparkTraining.train(sc, run.config().file(), s, progress);
             Map<String, Object> spark = new LinkedHashMap<>();
             spark.put("master", master);
             spark.put("workers", n);
@@ -128,7 +146,7 @@ public final class SparkRun {
             spark.put("steps", r.steps());
             spark.put("attempts", r.attempts());
             spark.put("steps_redone", r.stepsRedone());
-            spark.put("checkpoint", checkpointDir == null ? null : checkpointDir.resolve(SparkTraining.CHECKPOINT).toString());
+            spark.put("checkpoint", plan.checkpointDir() == null ? null : plan.checkpointDir().resolve(SparkTraining.CHECKPOINT).toString());
             spark.put("bytes_sent_per_step_per_worker", r.bytesPerStep());
             spark.put("allreduce_share_of_worker_time", r.allReduceShare());
             spark.put("training_seconds", Math.round(r.fitSeconds() * 1000) / 1000.0);

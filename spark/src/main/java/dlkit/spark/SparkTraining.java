@@ -1,6 +1,7 @@
 package dlkit.spark;
 
 import dlkit.ConfigException;
+import dlkit.data.ArrayDataset;
 import dlkit.data.Dataset;
 import dlkit.model.Checkpoint;
 import dlkit.model.FitOptions;
@@ -130,7 +131,32 @@ public final class SparkTraining {
     /** {@link #train(JavaSparkContext, Path, Settings)} drawing worker 0's progress on {@code progressOut} (null: none). */
     public static @NonNull Result train(@NonNull JavaSparkContext sc, @NonNull Path configFile, @NonNull Settings settings,
                                         java.io.@Nullable PrintStream progressOut) {
-        RunConfig config = RunConfig.read(configFile);
+        String text = readText(configFile);
+        RunConfig config = RunConfig.fromJson(text, configFile);
+        JavaRDD<Integer> ranks = sc.parallelize(IntStream.range(0, settings.workers()).boxed().toList(), settings.workers());
+        return run(sc, ranks.rdd(), false, text, config, settings, progressOut);
+    }
+
+    /** One training sample from a row of a Spark {@code Dataset}, with its row number (a replica sorts its partition by it). */
+    public record Sample(long index, float @NonNull [] x, float @NonNull [] y) implements Serializable {}
+
+    /**
+     * Trains {@code configText}'s model (its {@code data.train} ignored; {@code data} may be absent) on
+     * {@code samples}, already in {@code settings.workers()} partitions of sizes within one of each other: each
+     * replica trains on its partition (trimmed to the smallest, so all take the same steps). See {@link dlkit.spark.ml.DlkitEstimator}.
+     */
+    public static @NonNull Result trainOnSamples(@NonNull JavaSparkContext sc, @NonNull JavaRDD<Sample> samples, @NonNull String configText,
+                                                 @NonNull Path configPath, @NonNull Settings settings, java.io.@Nullable PrintStream progressOut) {
+        if (samples.getNumPartitions() != settings.workers()) {
+            throw new IllegalArgumentException(samples.getNumPartitions() + " partitions for " + settings.workers() + " workers");
+        }
+        RunConfig config = RunConfig.fromJson(configText, configPath, false);
+        return run(sc, samples.rdd(), true, configText, config, settings, progressOut);
+    }
+
+    private static <T> Result run(JavaSparkContext sc, RDD<T> input, boolean fromSamples, String configText, RunConfig config, Settings settings,
+                                  java.io.@Nullable PrintStream progressOut) {
+        Path configFile = config.file();
         checkCallbacks(config);
         int slots = awaitSlots(sc, settings.workers(), settings.timeoutMillis());
         if (settings.workers() > slots) {
@@ -149,10 +175,9 @@ public final class SparkTraining {
         int attempts;
         long redone;
         try (Progress progress = new Progress(driverHost, progressOut)) {
-            Task task = new Task(readText(configFile), configFile.toAbsolutePath().toString(), batch, seed, settings, progress.address());
-            JavaRDD<Integer> ranks = sc.parallelize(IntStream.range(0, settings.workers()).boxed().toList(), settings.workers());
+            Task<T> task = new Task<>(configText, configFile.toAbsolutePath().toString(), batch, seed, settings, progress.address(), fromSamples);
             ClassTag<ReplicaResult> tag = ClassTag$.MODULE$.apply(ReplicaResult.class);
-            RDD<ReplicaResult> trained = ranks.rdd().barrier().mapPartitions(task, false, tag);
+            RDD<ReplicaResult> trained = input.barrier().mapPartitions(task, false, tag);
             // Through a shuffle, the barrier stage is a map stage: Spark retries a failed one (all tasks again, each
             // resuming from the checkpoint) where it would abort a failed barrier result stage.
             results = new ArrayList<>(JavaRDD.fromRDD(trained, tag).repartition(1).collect());
@@ -243,7 +268,7 @@ public final class SparkTraining {
      * One barrier task: join the ring, find the checkpoint (if any; the same on every replica), train this replica,
      * hand back the model (worker 0) and the exchange's figures.
      */
-    static final class Task extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<ReplicaResult>>
+    static final class Task<T> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<ReplicaResult>>
             implements Serializable {
         private final String configText;
         private final String configPath;
@@ -251,22 +276,48 @@ public final class SparkTraining {
         private final long seed;
         private final Settings settings;
         private final String progressAddress;
+        /** The partition holds {@link Sample}s to train on; otherwise it is the rank alone and the config's data is sharded. */
+        private final boolean samples;
 
-        Task(String configText, String configPath, int batch, long seed, Settings settings, String progressAddress) {
+        Task(String configText, String configPath, int batch, long seed, Settings settings, String progressAddress, boolean samples) {
             this.configText = configText;
             this.configPath = configPath;
             this.batch = batch;
             this.seed = seed;
             this.settings = settings;
             this.progressAddress = progressAddress;
+            this.samples = samples;
         }
 
         @Override
-        public scala.collection.Iterator<ReplicaResult> apply(scala.collection.Iterator<Integer> ranks) {
-            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(run()).iterator());
+        public scala.collection.Iterator<ReplicaResult> apply(scala.collection.Iterator<T> partition) {
+            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(run(partition)).iterator());
         }
 
-        private ReplicaResult run() {
+        /** This partition's samples in row order, as one data set. */
+        private static ArrayDataset dataset(scala.collection.Iterator<?> partition) {
+            List<Sample> rows = new ArrayList<>();
+            while (partition.hasNext()) {
+                rows.add((Sample) partition.next());
+            }
+            rows.sort(Comparator.comparingLong(Sample::index));
+            int fx = rows.isEmpty() ? 1 : rows.get(0).x().length;
+            int fy = rows.isEmpty() ? 1 : rows.get(0).y().length;
+            float[] x = new float[rows.size() * fx];
+            float[] y = new float[rows.size() * fy];
+            for (int i = 0; i < rows.size(); i++) {
+                Sample r = rows.get(i);
+                if (r.x().length != fx || r.y().length != fy) {
+                    throw new ConfigException("featuresCol", "row " + r.index() + " has " + r.x().length + " features and " + r.y().length
+                            + " label values; the first row of its partition has " + fx + " and " + fy);
+                }
+                System.arraycopy(r.x(), 0, x, i * fx, fx);
+                System.arraycopy(r.y(), 0, y, i * fy, fy);
+            }
+            return new ArrayDataset(x, dlkit.tensor.Shape.of(fx), y, fy);
+        }
+
+        private ReplicaResult run(scala.collection.Iterator<T> partition) {
             BarrierTaskContext ctx = BarrierTaskContext.get();
             int rank = ctx.partitionId();
             int attempt = ctx.stageAttemptNumber();
@@ -278,8 +329,13 @@ public final class SparkTraining {
             Dataset shard;
             String problem = "";
             try {
-                run = Run.prepare(RunConfig.fromJson(configText, Path.of(configPath)));
-                shard = run.train().shard(rank, settings.workers(), batch);
+                if (samples) {
+                    run = Run.prepare(RunConfig.fromJson(configText, Path.of(configPath), false), dataset(partition));
+                    shard = run.train(); // trimmed below, once every replica has its own
+                } else {
+                    run = Run.prepare(RunConfig.fromJson(configText, Path.of(configPath)));
+                    shard = run.train().shard(rank, settings.workers(), batch);
+                }
             } catch (RuntimeException e) {
                 run = null;
                 shard = null;
@@ -289,6 +345,14 @@ public final class SparkTraining {
                 if (!p.isEmpty()) {
                     return ReplicaResult.failed(rank, p);
                 }
+            }
+            if (samples) {
+                // every replica must take the same steps: all train on as many samples as the smallest partition has
+                int fewest = Integer.MAX_VALUE;
+                for (String n : ctx.allGather(Integer.toString(run.train().count()))) {
+                    fewest = Math.min(fewest, Integer.parseInt(n));
+                }
+                shard = run.train().slice(0, fewest);
             }
             Path resumeCopy = null;
             try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getByName(host))) {
