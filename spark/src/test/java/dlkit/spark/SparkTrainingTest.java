@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Data-parallel training on Spark in local mode (two barrier tasks in one JVM, the ring between them over loopback). */
-class SparkTrainingTest {
+public class SparkTrainingTest {
     private static JavaSparkContext sc;
 
     @BeforeAll
@@ -43,7 +43,7 @@ class SparkTrainingTest {
     }
 
     /** The Fashion-MNIST MLP's shape (784-256-128-10, Adam) on data a random teacher labels, one epoch of {@code steps} global batches. */
-    static Path config(Path dir, int samples) throws IOException {
+    public static Path config(Path dir, int samples) throws IOException {
         SplittableRandom rng = new SplittableRandom(11);
         float[] x = new float[samples * 784];
         float[] y = new float[samples];
