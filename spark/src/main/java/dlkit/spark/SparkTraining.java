@@ -391,6 +391,7 @@ public final class SparkTraining {
                     long t0 = System.nanoTime();
                     History h = model.fit(shard, options);
                     long fitNanos = System.nanoTime() - t0;
+                    averageMovingStatistics(model, ring);
                     byte[] archive = null;
                     if (rank == 0) {
                         Path tmp = Files.createTempFile("dlkit-replica-", ".dlk");
@@ -419,6 +420,40 @@ public final class SparkTraining {
                     }
                 }
             }
+        }
+
+        /**
+         * The weights no gradient trains (BatchNormalization's moving mean and variance) are each replica's own
+         * running averages over its own batches: the model handed on takes their mean over the replicas, as if one
+         * process had seen every batch (exactly so for the moving means, which are linear in the batch means).
+         */
+        private static void averageMovingStatistics(Model model, RingAllReduce ring) {
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> weights = model.getWeights();
+            java.util.Set<String> trained = model.getGradients().keySet();
+            List<String> moving = weights.keySet().stream().filter(k -> !trained.contains(k)).sorted().toList();
+            if (moving.isEmpty() || ring.size() == 1) {
+                return;
+            }
+            int total = moving.stream().mapToInt(k -> (int) weights.get(k).length()).sum();
+            float[] flat = new float[total];
+            int at = 0;
+            for (String k : moving) {
+                float[] v = weights.get(k).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+                System.arraycopy(v, 0, flat, at, v.length);
+                at += v.length;
+            }
+            ring.sum(flat, total);
+            at = 0;
+            for (String k : moving) {
+                org.nd4j.linalg.api.ndarray.INDArray w = weights.get(k);
+                float[] v = new float[(int) w.length()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = flat[at + i] / ring.size();
+                }
+                at += v.length;
+                weights.put(k, org.nd4j.linalg.factory.Nd4j.create(v, w.shape(), 'c').castTo(w.dataType()));
+            }
+            model.setWeights(weights);
         }
 
         /** This task's own copy of the checkpoint (worker 0 may replace the shared file while others read it), or null. */

@@ -204,4 +204,26 @@ public class SparkTrainingTest {
                 e.getMessage());
         assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "failed fast");
     }
+
+    /**
+     * BatchNormalization's moving means come back averaged over the replicas: with the weights held still (learning
+     * rate 0) they are exactly those one process gathers at the whole batch; worker 0's own would be off.
+     */
+    @Test
+    void movingStatisticsAreAveragedOverTheReplicas(@TempDir Path dir) throws IOException {
+        Path config = config(dir, 20 * 128);
+        Files.writeString(config, Files.readString(config)
+                .replace("{\"type\": \"Dense\", \"units\": 128, \"activation\": \"relu\"}",
+                        "{\"type\": \"Dense\", \"units\": 128, \"activation\": \"relu\"}, {\"type\": \"BatchNormalization\", \"momentum\": 0.9}")
+                .replace("{\"type\": \"adam\", \"learning_rate\": 0.001}", "{\"type\": \"sgd\", \"learning_rate\": 0.0}"));
+        Run single = Run.prepare(RunConfig.read(config));
+        Model one = single.model();
+        one.fit(single.train(), single.fitOptions(new Run.Overrides(1, 128, 5L)));
+        SparkTraining.Result r = SparkTraining.train(sc, config, SparkTraining.Settings.workers(2).batchPerWorker(64).epochs(1).seed(5));
+        String mean = one.getWeights().keySet().stream().filter(k -> k.endsWith("moving_mean")).findFirst().orElseThrow();
+        INDArray a = one.getWeights().get(mean);
+        INDArray b = r.model().getWeights().get(mean);
+        double rel = a.sub(b).norm2Number().doubleValue() / a.norm2Number().doubleValue();
+        assertTrue(rel <= 1e-5, mean + ": ||Δ||/||m|| = " + rel);
+    }
 }
