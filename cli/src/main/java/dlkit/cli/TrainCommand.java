@@ -174,7 +174,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** --spark: synchronous data-parallel training on a Spark cluster (or local[N]), the same run directory written. */
-    private int trainOnSpark(Run run, RunConfig.DistributedConfig distributed, Path out) {
+    private int trainOnSpark(Run run, RunConfig.DistributedConfig distributed, Path out) throws IOException {
         String master = distributed.master();
         if (run.hasPretraining() && !noPretrain) {
             throw new dlkit.ConfigException("--spark", "layer-wise pretraining does not run on Spark yet; pretrain locally or pass --no-pretrain");
@@ -182,6 +182,12 @@ final class TrainCommand implements Callable<Integer> {
         dlkit.run.ClusterTraining cluster = dlkit.run.ClusterTraining.find();
         if (cluster == null) {
             throw new dlkit.ConfigException("--spark", "Spark support (dlkit-spark and Spark) is not on the classpath: run ./dl, which adds it for --spark");
+        }
+        if (fresh) {
+            // the checkpoint a distributed run resumes from, where SparkRun looks for it
+            Path dir = dlkit.files.OutputPaths.inside(out, distributed.checkpointDir() != null ? distributed.checkpointDir() : "checkpoint",
+                    "distributed.checkpoint_dir");
+            Files.deleteIfExists(dir.resolve("checkpoint.dlk"));
         }
         if (!quiet) {
             System.out.println("dl: training on Spark " + master + (distributed.workers() != null ? " with " + distributed.workers() + " workers" : "")

@@ -95,6 +95,10 @@ public final class SparkRun {
         if (global < n) {
             throw new ConfigException("fit.batch_size", "a global batch of " + global + " cannot be split over " + n + " workers");
         }
+        if (checkpointDir != null) {
+            // what a killed worker 0 was writing (.checkpoint.dlk.<random>.tmp): never complete, never read
+            dlkit.files.AtomicFile.removeStale(checkpointDir);
+        }
         return new Plan(master, n, loopback, checkpointDir, global);
     }
 
