@@ -147,11 +147,17 @@ public class SparkTrainingTest {
         assertEquals(1, clean.attempts());
         SparkTraining.Result resumed;
         SparkTraining.fault = new SparkTraining.Fault(1, 23);
+        java.io.ByteArrayOutputStream shown = new java.io.ByteArrayOutputStream();
         try {
-            resumed = SparkTraining.train(sc, config, s.checkpoint(dir.resolve("lost"), 10));
+            resumed = SparkTraining.train(sc, config, s.checkpoint(dir.resolve("lost"), 10),
+                    new java.io.PrintStream(shown, true, java.nio.charset.StandardCharsets.UTF_8));
         } finally {
             SparkTraining.fault = null;
         }
+        // the driver draws worker 0's progress, as a local run's, and says what the lost worker cost
+        String progress = shown.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(progress.contains("Epoch 1/1") && progress.contains("50/50 ") && progress.contains(" - loss: "), progress);
+        assertTrue(progress.contains("attempt 2 (a worker was lost): resumed from the checkpoint at step 20, 3 steps redone"), progress);
         assertEquals(2, resumed.attempts());
         assertEquals(3, resumed.stepsRedone(), "the lost attempt reached step 23, the checkpoint was at 20");
         assertEquals(50, resumed.steps());
