@@ -389,7 +389,15 @@ public final class SparkTraining {
                     FitOptions options = run.fitOptions(new Run.Overrides(settings.epochs(), batch, seed)).gradientExchange(timed)
                             .callbacks(callbacks.toArray(new dlkit.model.Callback[0]));
                     long t0 = System.nanoTime();
-                    History h = model.fit(shard, options);
+                    // restored only after the last barrier: no replica may change the count while another still trains
+                    Threads threads = Threads.share(ctx, host);
+                    History h;
+                    try {
+                        h = model.fit(shard, options);
+                    } catch (RuntimeException e) {
+                        threads.close();
+                        throw e;
+                    }
                     long fitNanos = System.nanoTime() - t0;
                     averageMovingStatistics(model, ring);
                     byte[] archive = null;
@@ -406,6 +414,7 @@ public final class SparkTraining {
                     h.asMap().forEach((k, v) -> hist.put(k, new ArrayList<>(v)));
                     // nobody closes its sockets while a peer may still be reading from them
                     ctx.barrier();
+                    threads.close();
                     return new ReplicaResult(rank, archive, hist, model.iterations(), timed.steps, ring.bytesSent(), timed.nanos, fitNanos,
                             timed.steps * batch, null);
                 }
@@ -488,6 +497,31 @@ public final class SparkTraining {
                             + "); the stage is retried");
                 }
             }
+        }
+    }
+
+    /**
+     * Replicas on one machine share its cores: with k of them on this host (local[N], or several executors per
+     * worker), each runs its GEMMs and libnd4j ops on cores/k threads instead of all of them (k replicas of 2
+     * threads each on 2 cores fight over them). Process-wide settings, so the replicas of one JVM set the same
+     * value; the previous one comes back when training ends.
+     */
+    private record Threads(int blas, int nd4j) implements AutoCloseable {
+        static Threads share(BarrierTaskContext ctx, String host) {
+            long here = java.util.Arrays.stream(ctx.getTaskInfos()).filter(t -> t.address().startsWith(host + ":") || t.address().equals(host)).count();
+            Threads before = new Threads(dlkit.tensor.Native.blasThreads(), org.nd4j.linalg.factory.Nd4j.getEnvironment().maxThreads());
+            if (here > 1) {
+                int each = (int) Math.max(1, Runtime.getRuntime().availableProcessors() / here);
+                dlkit.tensor.Native.setBlasThreads(Math.min(before.blas(), each));
+                org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(Math.min(before.nd4j(), each));
+            }
+            return before;
+        }
+
+        @Override
+        public void close() {
+            dlkit.tensor.Native.setBlasThreads(blas);
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(nd4j);
         }
     }
 
