@@ -77,13 +77,28 @@ final class Progress implements AutoCloseable {
     private void read(Socket s) {
         try (s; BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = boundedLine(in)) != null) {
                 on(Json.MAPPER.readTree(line));
             }
         } catch (IOException | RuntimeException e) {
             // a lost worker's connection ends mid-line; its attempt is over
             LOG.debug("progress connection ended: {}", e.getMessage());
         }
+    }
+
+    /** An event is a few hundred characters: a longer line is not worker 0's, and ends the connection. */
+    private static final int MAX_LINE = 64 * 1024;
+
+    private static @Nullable String boundedLine(BufferedReader in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (sb.length() == MAX_LINE) {
+                throw new IOException("a progress line over " + MAX_LINE + " characters");
+            }
+            sb.append((char) c);
+        }
+        return c == -1 && sb.isEmpty() ? null : sb.toString();
     }
 
     synchronized void on(JsonNode e) {
