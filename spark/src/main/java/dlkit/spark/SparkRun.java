@@ -123,9 +123,7 @@ public final class SparkRun {
         sc.setLogLevel("WARN");
         try {
             int n = plan.workers();
-            SparkTraining.Settings s = SparkTraining.Settings.workers(n).batchPerWorker(Math.max(1, plan.globalBatch() / n))
-                    .timeoutMillis(Math.toIntExact(Math.min(Integer.MAX_VALUE, d.timeoutSeconds() * 1000L)))
-                    .sync(new Synchronization(d.sync(), d.every(), d.beta()));
+            SparkTraining.Settings s = SparkTraining.Settings.from(d, n, plan.globalBatch());
             if (o.epochs() != null) {
                 s = s.epochs(o.epochs());
             }

@@ -92,6 +92,13 @@ public final class SparkTraining {
             return new Settings(workers, batchPerWorker, epochs, seed, timeoutMillis, v, checkpointDir, checkpointEverySteps);
         }
 
+        /** A run config's {@code distributed} settings for {@code workers} replicas sharing a global batch of {@code globalBatch}. */
+        public static @NonNull Settings from(RunConfig.@NonNull DistributedConfig d, int workers, int globalBatch) {
+            return workers(workers).batchPerWorker(Math.max(1, globalBatch / workers))
+                    .timeoutMillis(Math.toIntExact(Math.min(Integer.MAX_VALUE, d.timeoutSeconds() * 1000L)))
+                    .sync(new Synchronization(d.sync(), d.every(), d.beta()));
+        }
+
         /** Worker 0 checkpoints into {@code dir} every epoch and every {@code everySteps} steps (0: epochs only). */
         public @NonNull Settings checkpoint(@NonNull Path dir, int everySteps) {
             return new Settings(workers, batchPerWorker, epochs, seed, timeoutMillis, sync, dir.toAbsolutePath().toString(), everySteps);

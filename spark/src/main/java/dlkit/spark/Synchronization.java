@@ -16,7 +16,7 @@ import org.jspecify.annotations.NonNull;
  * own optimizer moments.
  */
 public record Synchronization(@NonNull String mode, int every, double beta) implements Serializable {
-    public static final List<String> MODES = List.of("allreduce", "average", "easgd");
+    public static final List<String> MODES = dlkit.run.RunConfig.DistributedConfig.SYNC;
 
     public Synchronization {
         if (!MODES.contains(mode)) {

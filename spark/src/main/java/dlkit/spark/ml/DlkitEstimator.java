@@ -3,7 +3,6 @@ package dlkit.spark.ml;
 import dlkit.ConfigException;
 import dlkit.run.RunConfig;
 import dlkit.spark.SparkTraining;
-import dlkit.spark.Synchronization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -174,9 +173,7 @@ public final class DlkitEstimator extends Estimator<DlkitModel> {
         if (rc.fit().batchSize() < n) {
             throw new ConfigException("fit.batch_size", "a global batch of " + rc.fit().batchSize() + " cannot be split over " + n + " workers");
         }
-        SparkTraining.Settings s = SparkTraining.Settings.workers(n).batchPerWorker(rc.fit().batchSize() / n)
-                .timeoutMillis(Math.toIntExact(Math.min(Integer.MAX_VALUE, d.timeoutSeconds() * 1000L)))
-                .sync(new Synchronization(d.sync(), d.every(), d.beta()));
+        SparkTraining.Settings s = SparkTraining.Settings.from(d, n, rc.fit().batchSize());
         if (isDefined(epochs)) {
             s = s.epochs((Integer) $(epochs));
         }
