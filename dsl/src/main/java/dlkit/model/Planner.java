@@ -4,6 +4,7 @@ import dlkit.ResourceException;
 import dlkit.layers.Kernel;
 import dlkit.layers.Layer;
 import dlkit.layers.MaskRule;
+import dlkit.layers.ParamSpec;
 import dlkit.tensor.Blas;
 import dlkit.tensor.Buf;
 import dlkit.tensor.DType;
@@ -36,6 +37,8 @@ final class Planner {
     private final int[] lastUse;
     private final Buf[] val;
     private final Buf[] grad;
+    /** Whether dL/dt is wanted: some layer at or before t has trainable weights, or the caller asked for dL/d(input). */
+    private final boolean[] needsGrad;
     private final Buf[] mask;
     /** Per tensor read by several calls: each consumer's own gradient, summed before the producer's backward. */
     private final List<List<Buf>> parts = new ArrayList<>();
@@ -65,6 +68,7 @@ final class Planner {
         this.lastUse = new int[tensors];
         this.val = new Buf[tensors];
         this.grad = new Buf[tensors];
+        this.needsGrad = new boolean[tensors];
         this.mask = new Buf[tensors];
         this.owner = new int[tensors];
         this.refs = new int[tensors];
@@ -180,6 +184,7 @@ final class Planner {
             refs[t] = 1;
             // Usually nothing needs dL/d(model input), and first layers skip computing it (Conv2D takes a faster path).
             grad[t] = inputGradient ? allocate(t) : null;
+            needsGrad[t] = inputGradient;
             inputs[i] = val[t];
         }
         return inputs;
@@ -214,7 +219,10 @@ final class Planner {
             int t = node.in()[j];
             in[j] = val[t];
             inShapes[j] = shapes.get(t);
-            if (grad[t] != null && consumers[t] > 1) {
+            if (!needsGrad[t]) {
+                // Nothing upstream learns (a model input, or only Rescaling before): the layer skips its input gradient.
+                inGrad[j] = null;
+            } else if (grad[t] != null && consumers[t] > 1) {
                 inGrad[j] = allocate(t);
                 parts.get(t).add(inGrad[j]);
             } else {
@@ -222,6 +230,13 @@ final class Planner {
             }
         }
         int t = node.out();
+        boolean need = layer.params(inShapes[0]).stream().anyMatch(ParamSpec::trainable);
+        for (int u : node.in()) {
+            need |= needsGrad[u];
+        }
+        for (int o : node.outs()) {
+            needsGrad[o] = need;
+        }
         if (layer.aliasesInput() && node.outs().length == 1) {
             val[t] = in[0];
             owner[t] = owner[node.in()[0]];
@@ -261,7 +276,7 @@ final class Planner {
             release(node, ni);
         }
         for (int to : node.outs()) {
-            if (consumers[to] > 1) {
+            if (consumers[to] > 1 && needsGrad[to]) {
                 // Runs (backward) after every consumer and before the producer.
                 kernels.add(new GradSum(grad[to], parts.get(to), shapes.get(to).size()));
                 kernelLayers.add(-1);

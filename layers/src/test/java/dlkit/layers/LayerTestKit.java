@@ -8,6 +8,7 @@ import dlkit.layers.core.Dense;
 import dlkit.layers.registry.LayerRegistry;
 import dlkit.tensor.Buf;
 import dlkit.tensor.DType;
+import dlkit.tensor.Dnnl;
 import dlkit.tensor.Shape;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -107,6 +108,63 @@ public final class LayerTestKit {
         return out;
     }
 
+    /**
+     * The layer's float32 fast path (oneDNN called directly, where {@link Dnnl#available()}) against its portable path
+     * on the same weights and data: outputs, input gradients and weight gradients equal to 1e-5, for a full batch and
+     * for a smaller remainder batch (which gets primitives of its own).
+     */
+    public static void fastPathMatchesPortable(Layer layer, Shape input) {
+        fastPathMatchesPortable(layer, input, false);
+    }
+
+    /** As above; with {@code reluBefore} the layer's input passes a ReLU first, so it holds ties (zeros). */
+    public static void fastPathMatchesPortable(Layer layer, Shape input, boolean reluBefore) {
+        assertTrue(Dnnl.available(), "oneDNN's natives must load on the machines the tests run on");
+        int max = 5;
+        for (int n : new int[] {max, 2}) {
+            double[] portable;
+            double[] fast;
+            try {
+                Dnnl.force(false);
+                portable = trainingStep32(layer, input, max, n, reluBefore);
+                Dnnl.force(true);
+                fast = trainingStep32(layer, input, max, n, reluBefore);
+            } finally {
+                Dnnl.force(null);
+            }
+            assertEquals(portable.length, fast.length);
+            for (int i = 0; i < fast.length; i++) {
+                double tol = 1e-5 * Math.max(1, Math.abs(portable[i]));
+                assertTrue(Math.abs(portable[i] - fast[i]) <= tol,
+                        "batch " + n + ", value " + i + " of outputs and gradients: portable " + portable[i] + " vs fast " + fast[i]);
+            }
+        }
+    }
+
+    /** Outputs, then weight gradients, of one float32 training step of Dense → layer → Dense on {@code n} rows. */
+    private static double[] trainingStep32(Layer layer, Shape input, int maxBatch, int n, boolean reluBefore) {
+        Chain chain = new Chain(List.of(Dense.of(input.last()).activation(reluBefore ? Activation.RELU : Activation.LINEAR).named("before"),
+                layer.named("under_test"), Dense.of(3).named("after")), input, maxBatch, DType.FLOAT32);
+        SplittableRandom rng = new SplittableRandom(5);
+        double[] x = new double[n * input.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rng.nextGaussian();
+        }
+        double[] y = new double[n * chain.shapes.get(3).size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rng.nextGaussian();
+        }
+        chain.lossAndGradients(x, y, n);
+        double[] out = new double[n * chain.shapes.get(2).size()];
+        // The layer's own output, ahead of the last Dense, and every weight gradient (which needs the layer's input gradient).
+        Buf mid = chain.outputs.get(1);
+        mid.get(0, out, 0, out.length);
+        double[] all = new double[out.length + chain.trainable];
+        System.arraycopy(out, 0, all, 0, out.length);
+        chain.grads.get(0, all, out.length, chain.trainable);
+        return all;
+    }
+
     public static void roundTrip(Layer layer) {
         Layer named = layer.named("round_trip");
         ObjectNode json = LayerRegistry.toJson(named);
@@ -131,6 +189,7 @@ public final class LayerTestKit {
         final Map<String, double[]> states = new HashMap<>();
         final List<Kernel> kernels = new ArrayList<>();
         final Buf input;
+        final List<Buf> outputs = new ArrayList<>();
         final Buf output;
         final Buf outputGrad;
 
@@ -178,6 +237,7 @@ public final class LayerTestKit {
                 Shape out = shapes.get(i + 1);
                 boolean alias = l.aliasesInput();
                 y = alias ? x : Buf.allocate(dtype, n * out.size());
+                outputs.add(y);
                 dy = alias && dx != null ? dx : Buf.allocate(dtype, n * out.size());
                 @Nullable Buf outMask = l.maskRule() == MaskRule.MAKE ? Buf.allocate(dtype, n * out.dim(0)) : null;
                 kernels.add(l.compile(new Context(this, i, n, dtype, x, dx, y, dy, mask, outMask)));

@@ -128,7 +128,11 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
     public Kernel compile(BuildContext ctx) {
         ConvWindow w = window();
         Shape in = ctx.inputShape();
-        // libnd4j's oneDNN convolution rejects dilated windows ("could not create a descriptor for a dilated
+        if (DnnlConv.applies(ctx)) {
+            Config c = config();
+            return new DnnlConv(ctx, w, c.groups(), c.activation(), c.useBias(), c.kernelRegularizer(), c.biasRegularizer());
+        }
+        // Portable path (float64, or no oneDNN natives): libnd4j's oneDNN convolution rejects dilated windows ("could not create a descriptor for a dilated
         // convolution"), so those run as im2col + GEMM, with the input gradient scattered back (col2im).
         boolean dilated = w.d()[0] > 1 || w.d()[1] > 1;
         if (config().groups() == 1 && (dilated || useGemmPath(ctx, w.k()[0] * w.k()[1] * in.dim(2)))) {

@@ -11,6 +11,9 @@ final class Pool2DKernels {
     private Pool2DKernels() {}
 
     static Kernel compile(BuildContext ctx, Pooling2D.Config c, boolean max) {
+        if (DnnlPool.applies(ctx)) {
+            return new DnnlPool(ctx, c, max);
+        }
         if (max && ctx.input() instanceof Buf.F32) {
             return new MaxF32(ctx, c);
         }

@@ -27,6 +27,20 @@ class ConvolutionLayersTest {
     }
 
     @Test
+    void conv2dOnOneDnnMatchesThePortablePath() {
+        LayerTestKit.fastPathMatchesPortable(Conv2D.of(3, 3).activation(Activation.RELU), Shape.of(6, 5, 2));
+        LayerTestKit.fastPathMatchesPortable(Conv2D.of(4, 5).padding(Padding.SAME), Shape.of(9, 8, 1));
+        LayerTestKit.fastPathMatchesPortable(Conv2D.of(2, 2, 3).strides(2, 2).padding(Padding.SAME).useBias(false), Shape.of(5, 6, 3));
+        LayerTestKit.fastPathMatchesPortable(Conv2D.of(3, 3).dilation(2, 2).padding(Padding.SAME), Shape.of(6, 5, 8));
+        LayerTestKit.fastPathMatchesPortable(Conv2D.of(6, 2).groups(3).padding(Padding.SAME).kernelRegularizer(Regularizer.l2(0.01)), Shape.of(4, 3, 3));
+        LayerTestKit.fastPathMatchesPortable(Conv2D.of(16, 3).strides(2, 1).activation(Activation.GELU), Shape.of(9, 7, 16));
+        // The activations oneDNN runs as a post-op, and their gradients from the output.
+        for (Activation a : new Activation[] {Activation.TANH, Activation.SIGMOID, Activation.ELU}) {
+            LayerTestKit.fastPathMatchesPortable(Conv2D.of(4, 3).padding(Padding.SAME).activation(a), Shape.of(5, 6, 3));
+        }
+    }
+
+    @Test
     void conv1d() {
         LayerTestKit.run(Conv1D.of(3, 3).activation(Activation.RELU), Shape.of(7, 2), new Expect(Shape.of(5, 3), 3 * 2 * 3 + 3, false));
         LayerTestKit.run(Conv1D.of(2, 3).strides(2).padding(Padding.SAME), Shape.of(7, 2), new Expect(Shape.of(4, 2), 3 * 2 * 2 + 2, false));

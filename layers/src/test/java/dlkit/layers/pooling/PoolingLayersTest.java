@@ -22,6 +22,17 @@ class PoolingLayersTest {
     }
 
     @Test
+    void poolingOnOneDnnMatchesThePortablePath() {
+        LayerTestKit.fastPathMatchesPortable(MaxPooling2D.of(2), Shape.of(4, 6, 3));
+        LayerTestKit.fastPathMatchesPortable(MaxPooling2D.of(2), Shape.of(6, 6, 4), true); // ties: the first maximum wins
+        LayerTestKit.fastPathMatchesPortable(MaxPooling2D.of(3).strides(2, 2).padding(Padding.SAME), Shape.of(5, 5, 2), true);
+        LayerTestKit.fastPathMatchesPortable(MaxPooling2D.of(2), Shape.of(5, 7, 3));
+        LayerTestKit.fastPathMatchesPortable(AveragePooling2D.of(2).padding(Padding.SAME), Shape.of(5, 3, 2));
+        LayerTestKit.fastPathMatchesPortable(AveragePooling2D.of(3).strides(1, 2), Shape.of(6, 7, 5));
+        LayerTestKit.fastPathMatchesPortable(MaxPooling1D.of(3).strides(2).padding(Padding.SAME), Shape.of(9, 4), true);
+    }
+
+    @Test
     void pooling1d() {
         LayerTestKit.run(MaxPooling1D.of(2), Shape.of(7, 3), new Expect(Shape.of(3, 3), 0, false));
         LayerTestKit.run(MaxPooling1D.of(3).strides(1).padding(Padding.SAME), Shape.of(5, 2), new Expect(Shape.of(5, 2), 0, false));
