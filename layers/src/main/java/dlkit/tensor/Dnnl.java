@@ -121,6 +121,7 @@ public final class Dnnl {
     public static final class Session {
         private final State state = new State();
         private final dnnl_stream stream = new dnnl_stream();
+        private final java.util.IdentityHashMap<dnnl_memory, Allocation> allocations = new java.util.IdentityHashMap<>();
 
         public Session(@NonNull Object owner) {
             if (!loaded()) {
@@ -140,17 +141,52 @@ public final class Dnnl {
             return memory(md, address(buf.pointer()));
         }
 
-        /** Memory of its own, for a layout dlkit's buffers do not have (blocked weights, scratchpads). */
+        /** Memory of its own, zeroed, for a layout dlkit's buffers do not have (blocked weights, scratchpads). */
         public @NonNull dnnl_memory allocate(@NonNull dnnl_memory_desc_t md) {
             long bytes = Math.max(64, dnnl_memory_desc_get_size(md));
             BytePointer p = new BytePointer(Pointer.malloc(bytes + 64)).capacity(bytes + 64);
             state.owned.add(p);
             long aligned = (p.address() + 63) & ~63L;
-            return memory(md, new Pointer() {
+            Pointer at = new Pointer() {
                 {
                     address = aligned;
                 }
-            });
+            };
+            Pointer.memset(at, 0, bytes);
+            dnnl_memory m = memory(md, at);
+            allocations.put(m, new Allocation(at, bytes));
+            return m;
+        }
+
+        /** Zeroes memory from {@link #allocate} (oneDNN's RNN backward adds its weight gradients into what is there). */
+        public void zero(@NonNull dnnl_memory m) {
+            Allocation a = allocations.get(m);
+            Pointer.memset(a.at(), 0, a.bytes());
+        }
+
+        /**
+         * {@code user} as a primitive wants it ({@code want}): the user memory itself when the layouts agree, else a
+         * copy of its own whose reorder joins {@code phase}.
+         */
+        public @NonNull dnnl_memory in(@NonNull dnnl_memory user, @NonNull dnnl_memory_desc_t userMd, @NonNull dnnl_memory_desc_t want,
+                                       @NonNull List<Step> phase) {
+            if (dnnl_memory_desc_equal(userMd, want) != 0) {
+                return user;
+            }
+            dnnl_memory copy = allocate(want);
+            phase.add(reorder(user, userMd, copy, want));
+            return copy;
+        }
+
+        /** Where a primitive writes a result ({@code have}) that ends in {@code user}; the reorder back is added to {@code after}. */
+        public @NonNull dnnl_memory out(@NonNull dnnl_memory user, @NonNull dnnl_memory_desc_t userMd, @NonNull dnnl_memory_desc_t have,
+                                        @NonNull List<Step> after) {
+            if (dnnl_memory_desc_equal(userMd, have) != 0) {
+                return user;
+            }
+            dnnl_memory own = allocate(have);
+            after.add(reorder(own, have, user, userMd));
+            return own;
         }
 
         private dnnl_memory memory(dnnl_memory_desc_t md, Pointer handle) {
@@ -233,6 +269,8 @@ public final class Dnnl {
             return step(pd, DNNL_ARG_FROM, from, DNNL_ARG_TO, to);
         }
     }
+
+    private record Allocation(Pointer at, long bytes) {}
 
     /** One bound primitive; {@link #run} executes it and waits. */
     public static final class Step {

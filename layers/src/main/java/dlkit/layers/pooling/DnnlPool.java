@@ -16,7 +16,7 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Max and average pooling (padding excluded from averages, as Keras) on oneDNN's pooling primitives over dlkit's NHWC
+ * Max and average pooling, windowed or global (padding excluded from averages, as Keras) on oneDNN's pooling primitives over dlkit's NHWC
  * buffers, built once per batch size. Max pooling records each window's winner in a workspace during the forward
  * pass — the first maximum in row-major window order, Keras' tie rule — so backward is one scatter.
  */
@@ -40,15 +40,22 @@ final class DnnlPool implements Kernel {
     }
 
     DnnlPool(BuildContext ctx, Pooling2D.Config c, boolean max) {
-        in = ctx.inputShape();
-        out = ctx.outputShape();
+        this(ctx, ctx.inputShape(), ctx.outputShape(), c.poolSize().get(0), c.poolSize().get(1), c.stride().get(0), c.stride().get(1),
+                c.padding().padBefore(ctx.inputShape().dim(0), ctx.outputShape().dim(0), c.poolSize().get(0), c.stride().get(0), 1),
+                c.padding().padBefore(ctx.inputShape().dim(1), ctx.outputShape().dim(1), c.poolSize().get(1), c.stride().get(1), 1), max);
+    }
+
+    /** Global pooling: each sample's positions as one window over images seen as {@code [1, positions, channels]}. */
+    static DnnlPool global(BuildContext ctx, boolean max) {
+        int ch = ctx.inputShape().last();
+        int positions = ctx.inputShape().size() / ch;
+        return new DnnlPool(ctx, Shape.of(1, positions, ch), Shape.of(1, 1, ch), 1, positions, 1, positions, 0, 0, max);
+    }
+
+    private DnnlPool(BuildContext ctx, Shape in, Shape out, int kh, int kw, int sh, int sw, int ph, int pw, boolean max) {
+        this.in = in;
+        this.out = out;
         alg = max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding;
-        int kh = c.poolSize().get(0);
-        int kw = c.poolSize().get(1);
-        int sh = c.stride().get(0);
-        int sw = c.stride().get(1);
-        int ph = c.padding().padBefore(in.dim(0), out.dim(0), kh, sh, 1);
-        int pw = c.padding().padBefore(in.dim(1), out.dim(1), kw, sw, 1);
         kernel = new long[] {kh, kw};
         strides = new long[] {sh, sw};
         padL = new long[] {ph, pw};

@@ -64,6 +64,9 @@ public abstract sealed class GlobalPooling<L extends Layer> extends AbstractLaye
 
     @Override
     public Kernel compile(BuildContext ctx) {
+        if (DnnlPool.applies(ctx)) {
+            return DnnlPool.global(ctx, max);
+        }
         Shape in = ctx.inputShape();
         int ch = in.last();
         int hw = in.size() / ch;

@@ -1,6 +1,8 @@
 package dlkit.layers.recurrent;
 
 import dlkit.layers.Activation;
+import dlkit.layers.BuildContext;
+import dlkit.layers.Kernel;
 import dlkit.layers.Initializer;
 import dlkit.layers.LayerConfig;
 import dlkit.layers.LayerType;
@@ -59,6 +61,11 @@ public final class LSTM extends RecurrentLayer<LSTM.Config, LSTM.Builder, LSTM> 
 
     public static @NonNull LSTM of(int units) {
         return TYPE.with(b -> b.units = units);
+    }
+
+    @Override
+    public Kernel compile(BuildContext ctx) {
+        return DnnlLstm.applies(ctx, config()) ? new DnnlLstm(ctx, config()) : super.compile(ctx);
     }
 
     @Override

@@ -30,6 +30,10 @@ class PoolingLayersTest {
         LayerTestKit.fastPathMatchesPortable(AveragePooling2D.of(2).padding(Padding.SAME), Shape.of(5, 3, 2));
         LayerTestKit.fastPathMatchesPortable(AveragePooling2D.of(3).strides(1, 2), Shape.of(6, 7, 5));
         LayerTestKit.fastPathMatchesPortable(MaxPooling1D.of(3).strides(2).padding(Padding.SAME), Shape.of(9, 4), true);
+        LayerTestKit.fastPathMatchesPortable(GlobalAveragePooling2D.of(), Shape.of(5, 4, 6));
+        LayerTestKit.fastPathMatchesPortable(GlobalMaxPooling2D.of().keepdims(true), Shape.of(3, 4, 2), true);
+        LayerTestKit.fastPathMatchesPortable(GlobalAveragePooling1D.of(), Shape.of(7, 3));
+        LayerTestKit.fastPathMatchesPortable(GlobalMaxPooling1D.of(), Shape.of(7, 3));
     }
 
     @Test

@@ -15,6 +15,15 @@ import org.junit.jupiter.api.Test;
 /** SimpleRNN, LSTM, GRU and the wrappers through the shared layer test: float64 finite-difference checks of backpropagation through time. */
 class RecurrentLayersTest {
     @Test
+    void lstmOnOneDnnMatchesThePortablePath() {
+        LayerTestKit.fastPathMatchesPortable(LSTM.of(3), Shape.of(5, 2));
+        LayerTestKit.fastPathMatchesPortable(LSTM.of(8).returnSequences(true), Shape.of(6, 5));
+        LayerTestKit.fastPathMatchesPortable(LSTM.of(4).useBias(false).recurrentRegularizer(Regularizer.l2(0.01))
+                .kernelRegularizer(Regularizer.l1(0.01)), Shape.of(4, 3));
+        LayerTestKit.fastPathMatchesPortable(Bidirectional.of(LSTM.of(3).returnSequences(true)), Shape.of(5, 2));
+    }
+
+    @Test
     void simpleRnn() {
         LayerTestKit.run(SimpleRNN.of(4), Shape.of(5, 3), new Expect(Shape.of(4), 3 * 4 + 4 * 4 + 4, false));
         LayerTestKit.run(SimpleRNN.of(3).returnSequences(true).activation(Activation.RELU), Shape.of(4, 2), new Expect(Shape.of(4, 3), 2 * 3 + 3 * 3 + 3, false));
