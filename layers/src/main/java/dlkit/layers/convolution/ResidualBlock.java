@@ -114,12 +114,15 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
         for (int i = 0; i < sizes.length; i++) {
             int s = i == 0 ? config().strides() : 1;
             boolean bn = config().batchNormalization();
+            boolean inner = i < sizes.length - 1;
+            // Without BatchNormalization between them, an inner convolution takes the ReLU itself (a post-op on oneDNN).
+            Activation act = inner && !bn ? Activation.RELU : Activation.LINEAR;
             parts.add(new Part("conv" + (i + 1) + "_", Conv2D.of(f, sizes[i]).strides(s, s).padding(Padding.SAME).useBias(!bn)
-                    .kernelInitializer(Initializer.HE_NORMAL)));
+                    .activation(act).kernelInitializer(Initializer.HE_NORMAL)));
             if (bn) {
                 parts.add(new Part("bn" + (i + 1) + "_", BatchNormalization.of().momentum(config().momentum())));
             }
-            if (i < sizes.length - 1) {
+            if (inner && bn) {
                 parts.add(new Part("relu" + (i + 1) + "_", ActivationLayer.of(Activation.RELU)));
             }
         }
@@ -191,15 +194,16 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
         }
     }
 
-    private static Chain compileChain(BuildContext ctx, List<Part> parts, Buf input, @Nullable Buf inputGrad) {
+    private static Chain compileChain(BuildContext ctx, List<Part> parts, Buf input, @Nullable Buf inputGrad, @Nullable Buf lastOut) {
         Chain c = new Chain();
         Shape s = ctx.inputShape();
         Buf cur = input;
         @Nullable Buf curGrad = inputGrad;
         int mb = ctx.maxBatch();
-        for (Part p : parts) {
+        for (int i = 0; i < parts.size(); i++) {
+            Part p = parts.get(i);
             Shape o = p.layer().outputShape(s);
-            Buf out = Buf.allocate(ctx.dtype(), mb * o.size());
+            Buf out = i == parts.size() - 1 && lastOut != null ? lastOut : Buf.allocate(ctx.dtype(), mb * o.size());
             Buf outGrad = Buf.allocate(ctx.dtype(), mb * o.size());
             c.kernels.add(p.layer().compile(new SubContext(ctx, s, o, mb, cur, curGrad, out, outGrad, p.prefix(), ctx.seed(), null)));
             s = o;
@@ -219,10 +223,11 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
         @Nullable Buf dx = ctx.inputGrad();
         // Each path writes its own input gradient; the block's is their sum.
         @Nullable Buf dxMain = dx != null ? Buf.allocate(ctx.dtype(), mb * inSize) : null;
-        Chain main = compileChain(ctx, main(), ctx.input(), dxMain);
+        // The main path's last layer writes the block's output; the shortcut is added to it there.
+        Chain main = compileChain(ctx, main(), ctx.input(), dxMain, ctx.output());
         List<Part> shortParts = shortcut(ctx.inputShape());
         @Nullable Buf dxShort = dx != null && !shortParts.isEmpty() ? Buf.allocate(ctx.dtype(), mb * inSize) : null;
-        Chain shortcut = shortParts.isEmpty() ? null : compileChain(ctx, shortParts, ctx.input(), dxShort);
+        Chain shortcut = shortParts.isEmpty() ? null : compileChain(ctx, shortParts, ctx.input(), dxShort, null);
         Buf x = ctx.input();
         Buf y = ctx.output();
         Buf dy = ctx.outputGrad();
@@ -237,7 +242,6 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
                 }
                 // y = relu(main + shortcut): BLAS and the activation's kernels, exact in either precision.
                 int len = n * outSize;
-                y.copyFrom(main.out, 0, 0, len);
                 Blas.axpy(len, 1, shortcut != null ? shortcut.out : x, y);
                 Activation.RELU.forward(y, y, n, outSize);
             }

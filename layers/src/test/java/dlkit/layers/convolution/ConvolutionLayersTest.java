@@ -34,6 +34,8 @@ class ConvolutionLayersTest {
         LayerTestKit.fastPathMatchesPortable(Conv2D.of(3, 3).dilation(2, 2).padding(Padding.SAME), Shape.of(6, 5, 8));
         LayerTestKit.fastPathMatchesPortable(Conv2D.of(6, 2).groups(3).padding(Padding.SAME).kernelRegularizer(Regularizer.l2(0.01)), Shape.of(4, 3, 3));
         LayerTestKit.fastPathMatchesPortable(Conv2D.of(16, 3).strides(2, 1).activation(Activation.GELU), Shape.of(9, 7, 16));
+        LayerTestKit.fastPathMatchesPortable(ResidualBlock.of(4).batchNormalization(false), Shape.of(5, 5, 4));
+        LayerTestKit.fastPathMatchesPortable(ResidualBlock.of(3).strides(2), Shape.of(5, 4, 2));
         // The activations oneDNN runs as a post-op, and their gradients from the output.
         for (Activation a : new Activation[] {Activation.TANH, Activation.SIGMOID, Activation.ELU}) {
             LayerTestKit.fastPathMatchesPortable(Conv2D.of(4, 3).padding(Padding.SAME).activation(a), Shape.of(5, 6, 3));
