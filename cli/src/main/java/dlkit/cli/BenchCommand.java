@@ -30,7 +30,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    @Option(names = "--profile", description = "Also print each layer's forward and backward time per step.")
+    @Option(names = "--profile", description = "Also print each layer's forward and backward time per step, and the forward GFLOP/s of its matrix products and convolutions.")
     boolean profile;
 
     @Override
@@ -72,25 +72,36 @@ final class BenchCommand implements Callable<Integer> {
         }
         double predictPerS = reps * (double) pn / ((System.nanoTime() - p0) / 1e9);
         int threads = Native.blasThreads();
+        java.util.List<Model.LayerTiming> timings = profile ? m.profileLayers(train, batch, steps) : java.util.List.of();
         if (json) {
-            System.out.printf(Locale.ROOT, "{\"train_ms_per_step\": %.4f, \"train_samples_per_s\": %.1f, \"predict_samples_per_s\": %.1f, \"batch_size\": %d, \"threads\": %d, \"steps\": %d}%n",
-                    ms, batch / ms * 1000, predictPerS, batch, threads, done);
+            com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            o.put("train_ms_per_step", ms).put("train_samples_per_s", batch / ms * 1000).put("predict_samples_per_s", predictPerS)
+                    .put("batch_size", batch).put("threads", threads).put("steps", done);
+            if (profile) {
+                com.fasterxml.jackson.databind.node.ArrayNode layers = o.putArray("layers");
+                for (Model.LayerTiming t : timings) {
+                    layers.addObject().put("layer", t.layer()).put("type", t.type()).put("forward_ms", t.forwardMs())
+                            .put("backward_ms", t.backwardMs()).put("forward_flops", t.forwardFlops()).put("forward_gflops_per_s", t.forwardGflops());
+                }
+            }
+            System.out.println(o);
         } else {
             System.out.printf(Locale.ROOT, "train: %.3f ms/step, %.0f samples/s (batch %d, %d steps, %d BLAS threads)%npredict: %.0f samples/s%n",
                     ms, batch / ms * 1000, batch, done, threads, predictPerS);
-        }
-        if (profile) {
-            printProfile(m.profileLayers(train, batch, steps));
+            if (profile) {
+                printProfile(timings);
+            }
         }
         return 0;
     }
 
     private static void printProfile(java.util.List<Model.LayerTiming> timings) {
-        System.out.printf(Locale.ROOT, "%-28s %-20s %12s %12s%n", "layer", "type", "forward ms", "backward ms");
+        System.out.printf(Locale.ROOT, "%-28s %-20s %12s %12s %14s%n", "layer", "type", "forward ms", "backward ms", "fwd GFLOP/s");
         double f = 0;
         double b = 0;
         for (Model.LayerTiming t : timings) {
-            System.out.printf(Locale.ROOT, "%-28s %-20s %12.3f %12.3f%n", t.layer(), t.type(), t.forwardMs(), t.backwardMs());
+            System.out.printf(Locale.ROOT, "%-28s %-20s %12.3f %12.3f %14s%n", t.layer(), t.type(), t.forwardMs(), t.backwardMs(),
+                    t.forwardFlops() > 0 ? String.format(Locale.ROOT, "%.1f", t.forwardGflops()) : "");
             f += t.forwardMs();
             b += t.backwardMs();
         }

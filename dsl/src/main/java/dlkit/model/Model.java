@@ -535,7 +535,13 @@ public class Model {
     }
 
     /** Mean wall time of one layer's forward and backward in a training step. */
-    public record LayerTiming(@NonNull String layer, @NonNull String type, double forwardMs, double backwardMs) {}
+    /** One layer's mean time per step, and its forward pass' matrix and convolution work over the step's batch. */
+    public record LayerTiming(@NonNull String layer, @NonNull String type, double forwardMs, double backwardMs, long forwardFlops) {
+        /** GFLOP/s of the forward pass; 0 when the layer's work is not counted. */
+        public double forwardGflops() {
+            return forwardMs > 0 ? forwardFlops / forwardMs / 1e6 : 0;
+        }
+    }
 
     /**
      * Times every layer's forward and backward over {@code steps} training steps on the first batch of {@code data}

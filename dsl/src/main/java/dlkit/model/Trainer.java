@@ -237,11 +237,18 @@ final class Trainer {
         for (int s = 0; s < steps; s++) {
             plan.timedStep(n, s, fwd, bwd, lossStep);
         }
+        long[] flops = new long[layers.size()];
+        List<dlkit.tensor.Shape> shapes = model.graph.tensorShapes();
+        for (Graph.Node node : model.graph.nodes()) {
+            if (node.in().length > 0) {
+                flops[node.layer()] += n * layers.get(node.layer()).forwardFlops(shapes.get(node.in()[0]));
+            }
+        }
         List<Model.LayerTiming> out = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             if (!(l instanceof Input)) {
-                out.add(new Model.LayerTiming(l.name(), l.type(), fwd[i] / 1e6 / steps, bwd[i] / 1e6 / steps));
+                out.add(new Model.LayerTiming(l.name(), l.type(), fwd[i] / 1e6 / steps, bwd[i] / 1e6 / steps, flops[i]));
             }
         }
         return out;

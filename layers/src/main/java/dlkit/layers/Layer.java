@@ -74,6 +74,14 @@ public interface Layer {
         return List.of();
     }
 
+    /**
+     * Floating-point operations of one sample's forward pass (a multiply-add counts 2) in the matrix products and
+     * convolutions, for benchmarks' GFLOP/s; 0 for layers whose work is not counted (element-wise, pooling).
+     */
+    default long forwardFlops(@NonNull Shape input) {
+        return 0;
+    }
+
     /** How the time-step mask passes through this layer (see {@link MaskRule}); most layers end it. */
     default @NonNull MaskRule maskRule() {
         return MaskRule.DROP;

@@ -82,6 +82,11 @@ public final class Conv1D extends Convolution<Conv1D.Config, Conv1D.Builder, Con
     }
 
     @Override
+    public long forwardFlops(Shape input) {
+        return 2L * outputShape(input).size() * config().kernelSize().get(0) * input.dim(1);
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         if (input.rank() != 2) {
             throw new ShapeException("Conv1D '" + name() + "' expects samples shaped [steps, channels], got " + input

@@ -95,6 +95,13 @@ public final class Conv2D extends Convolution<Conv2D.Config, Conv2D.Builder, Con
     }
 
     @Override
+    public long forwardFlops(Shape input) {
+        Shape out = outputShape(input);
+        List<Integer> k = config().kernelSize();
+        return 2L * out.size() * k.get(0) * k.get(1) * (input.dim(2) / config().groups());
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         if (input.rank() != 3) {
             throw new ShapeException("Conv2D '" + name() + "' expects samples shaped [height, width, channels], got " + input

@@ -153,6 +153,19 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
     }
 
     @Override
+    public long forwardFlops(Shape input) {
+        long flops = 0;
+        for (List<Part> chain : List.of(main(), shortcut(input))) {
+            Shape s = input;
+            for (Part p : chain) {
+                flops += p.layer().forwardFlops(s);
+                s = p.layer().outputShape(s);
+            }
+        }
+        return flops;
+    }
+
+    @Override
     public List<ParamSpec> params(Shape input) {
         List<ParamSpec> out = new ArrayList<>();
         for (List<Part> chain : List.of(main(), shortcut(input))) {

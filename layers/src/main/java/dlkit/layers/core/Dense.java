@@ -62,6 +62,11 @@ public final class Dense extends KernelLayer<Dense.Config, Dense.Builder, Dense>
     }
 
     @Override
+    public long forwardFlops(Shape input) {
+        return 2L * input.size() * config().units();
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         int[] dims = input.dims();
         dims[dims.length - 1] = config().units();

@@ -175,6 +175,13 @@ public abstract sealed class RecurrentLayer<C extends Record & RecurrentLayer.Op
         return cell == RecurrentKernel.Cell.LSTM ? 2 : 1;
     }
 
+    /** The input and recurrent products of every step: {@code 2·steps·(features + units)·gates·units}. */
+    @Override
+    public long forwardFlops(Shape input) {
+        long units = config().units();
+        return 2L * input.dim(0) * (input.last() + units) * cell.gates * units;
+    }
+
     @Override
     public MaskRule maskRule() {
         return config().returnSequences() ? MaskRule.PASS : MaskRule.DROP;
