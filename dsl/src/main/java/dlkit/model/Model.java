@@ -489,7 +489,7 @@ public class Model {
         return optimizerState == null ? 0 : optimizerState.iterations;
     }
 
-    /** The optimizer's moment buffers, laid out as ND4J's updater state views (e.g. Adam's [m | v]). */
+    /** A copy of the optimizer's moments, laid out as ND4J's updater state views (e.g. Adam's [m | v]). */
     public float @Nullable [] optimizerState() {
         return optimizerState == null ? null : optimizerState.moments();
     }

@@ -18,7 +18,8 @@ final class OptimizerState {
     private final UpdateRule rule;
     private final float @Nullable [] params;
     private final float @Nullable [] grads;
-    private final float @Nullable [] state;
+    /** The rule's moments, one array per moment. */
+    private final float @Nullable [] @Nullable [] state;
     /** The [offset, length] of every trainable weight in the flat arrays, for per-weight clipping. */
     private final int[][] slotRanges;
     long iterations;
@@ -30,16 +31,16 @@ final class OptimizerState {
         this.learningRate = optimizer.learningRate();
         boolean trainable = weights.dtype == DType.FLOAT32;
         if (trainable) {
-            // Every rule keeps a fixed number of moments per weight (stateSize is linear), counted in long here.
-            long floats = (2L + rule.stateSize(1)) * weights.count;
+            // The weights, their gradients and every moment array, counted in long here.
+            long floats = (2L + rule.moments()) * weights.count;
             Memory.requireHeap(floats * Float.BYTES, optimizer.type() + " over " + String.format("%,d", weights.count) + " weights (their copies and moments)");
-            if (floats - 2L * weights.count > Integer.MAX_VALUE) {
+            if ((long) rule.moments() * weights.count > Integer.MAX_VALUE) {
                 throw new ResourceException(optimizer.type() + " over " + String.format("%,d", weights.count) + " weights needs more than 2^31 moments");
             }
         }
         this.params = trainable ? new float[weights.count] : null;
         this.grads = trainable ? new float[weights.count] : null;
-        this.state = trainable ? new float[rule.stateSize(weights.count)] : null;
+        this.state = trainable ? new float[rule.moments()][weights.count] : null;
         if (trainable) {
             rule.initState(state, weights.count);
         }
@@ -70,6 +71,9 @@ final class OptimizerState {
         }
         iterations++;
         rule.apply(params, grads, state, count, iterations, (float) learningRate);
+        if (iterations % UpdateRule.FLUSH_EVERY == 0) {
+            UpdateRule.flushSubnormals(state, count);
+        }
         if (exchange != null) {
             exchange.afterStep(params, count, iterations);
         }
@@ -96,15 +100,27 @@ final class OptimizerState {
 
     /** The moments, laid out as ND4J's updater state views (e.g. Adam's [m | v]); null for a float64 model. */
     float @Nullable [] moments() {
-        return state;
+        if (state == null) {
+            return null;
+        }
+        int n = params.length;
+        float[] flat = new float[state.length * n];
+        for (int k = 0; k < state.length; k++) {
+            System.arraycopy(state[k], 0, flat, k * n, n);
+        }
+        return flat;
     }
 
     void restore(float[] moments, long iterations) {
-        if (state == null || moments.length != state.length) {
+        int n = params == null ? 0 : params.length;
+        int expected = state == null ? 0 : state.length * n;
+        if (state == null || moments.length != expected) {
             throw new DlkitException("optimizer state has " + moments.length + " values but " + optimizer.type()
-                    + " over " + (params == null ? 0 : params.length) + " weights needs " + (state == null ? 0 : state.length));
+                    + " over " + n + " weights needs " + expected);
         }
-        System.arraycopy(moments, 0, state, 0, moments.length);
+        for (int k = 0; k < state.length; k++) {
+            System.arraycopy(moments, k * n, state[k], 0, n);
+        }
         this.iterations = iterations;
     }
 }

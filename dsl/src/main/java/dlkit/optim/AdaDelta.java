@@ -49,18 +49,20 @@ public record AdaDelta(double learningRate, double rho, double epsilon, @NonNull
         float eps = (float) epsilon;
         return new UpdateRule() {
             @Override
-            public int stateSize(int n) {
-                return 2 * n;
+            public int moments() {
+                return 2;
             }
 
             @Override
-            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+            public void apply(float[] p, float[] g, float[][] s, int n, long t, float lr) {
+                float[] s0 = s.length > 0 ? s[0] : null;
+                float[] s1 = s.length > 1 ? s[1] : null;
                 for (int i = 0; i < n; i++) {
                     float gi = g[i];
-                    float eg = UpdateRule.flush(r * s[i] + (1 - r) * gi * gi);
-                    float d = (float) Math.sqrt(s[n + i] + eps) / (float) Math.sqrt(eg + eps) * gi;
-                    s[i] = eg;
-                    s[n + i] = UpdateRule.flush(r * s[n + i] + (1 - r) * d * d);
+                    float eg = r * s0[i] + (1 - r) * gi * gi;
+                    float d = (float) Math.sqrt(s1[i] + eps) / (float) Math.sqrt(eg + eps) * gi;
+                    s0[i] = eg;
+                    s1[i] = r * s1[i] + (1 - r) * d * d;
                     p[i] -= lr * d;
                 }
             }

@@ -46,21 +46,22 @@ public record AdaGrad(double learningRate, double initialAccumulatorValue, doubl
         float init = (float) initialAccumulatorValue;
         return new UpdateRule() {
             @Override
-            public int stateSize(int n) {
-                return n;
+            public int moments() {
+                return 1;
             }
 
             @Override
-            public void initState(float[] s, int n) {
-                java.util.Arrays.fill(s, 0, n, init);
+            public void initState(float[][] s, int n) {
+                java.util.Arrays.fill(s[0], 0, n, init);
             }
 
             @Override
-            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+            public void apply(float[] p, float[] g, float[][] s, int n, long t, float lr) {
+                float[] s0 = s.length > 0 ? s[0] : null;
                 for (int i = 0; i < n; i++) {
                     float gi = g[i];
-                    float a = s[i] + gi * gi;
-                    s[i] = a;
+                    float a = s0[i] + gi * gi;
+                    s0[i] = a;
                     p[i] -= lr * gi / (float) Math.sqrt(a + eps);
                 }
             }

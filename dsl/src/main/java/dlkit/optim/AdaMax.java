@@ -52,19 +52,21 @@ public record AdaMax(double learningRate, @JsonProperty("beta_1") double beta1, 
         float eps = (float) epsilon;
         return new UpdateRule() {
             @Override
-            public int stateSize(int n) {
-                return 2 * n;
+            public int moments() {
+                return 2;
             }
 
             @Override
-            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+            public void apply(float[] p, float[] g, float[][] s, int n, long t, float lr) {
+                float[] s0 = s.length > 0 ? s[0] : null;
+                float[] s1 = s.length > 1 ? s[1] : null;
                 float a = (float) (lr / (1 - Math.pow(beta1, t)));
                 for (int i = 0; i < n; i++) {
                     float gi = g[i];
-                    float m = UpdateRule.flush(b1 * s[i] + (1 - b1) * gi);
-                    float u = UpdateRule.flush(Math.max(b2 * s[n + i], Math.abs(gi)));
-                    s[i] = m;
-                    s[n + i] = u;
+                    float m = b1 * s0[i] + (1 - b1) * gi;
+                    float u = Math.max(b2 * s1[i], Math.abs(gi));
+                    s0[i] = m;
+                    s1[i] = u;
                     p[i] -= a * m / (u + eps);
                 }
             }

@@ -72,12 +72,14 @@ public record Adam(double learningRate, @JsonProperty("beta_1") double beta1, @J
         float eps = (float) epsilon;
         return new UpdateRule() {
             @Override
-            public int stateSize(int n) {
-                return 2 * n;
+            public int moments() {
+                return 2;
             }
 
             @Override
-            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+            public void apply(float[] p, float[] g, float[][] s, int n, long t, float lr) {
+                float[] s0 = s.length > 0 ? s[0] : null;
+                float[] s1 = s.length > 1 ? s[1] : null;
                 float alpha = (float) (lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
                 if (weightDecay != 0) {
                     float decay = (float) (1 - lr * weightDecay);
@@ -87,10 +89,10 @@ public record Adam(double learningRate, @JsonProperty("beta_1") double beta1, @J
                 }
                 for (int i = 0; i < n; i++) {
                     float gi = g[i];
-                    float m = UpdateRule.flush(b1 * s[i] + (1 - b1) * gi);
-                    float v = UpdateRule.flush(b2 * s[n + i] + (1 - b2) * gi * gi);
-                    s[i] = m;
-                    s[n + i] = v;
+                    float m = b1 * s0[i] + (1 - b1) * gi;
+                    float v = b2 * s1[i] + (1 - b2) * gi * gi;
+                    s0[i] = m;
+                    s1[i] = v;
                     p[i] -= alpha * m / ((float) Math.sqrt(v) + eps);
                 }
             }

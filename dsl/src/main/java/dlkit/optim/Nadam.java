@@ -66,12 +66,14 @@ public record Nadam(double learningRate, @JsonProperty("beta_1") double beta1, @
             private double product = 1;
 
             @Override
-            public int stateSize(int n) {
-                return 2 * n;
+            public int moments() {
+                return 2;
             }
 
             @Override
-            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+            public void apply(float[] p, float[] g, float[][] s, int n, long t, float lr) {
+                float[] s0 = s.length > 0 ? s[0] : null;
+                float[] s1 = s.length > 1 ? s[1] : null;
                 if (productStep > t) {
                     productStep = 0;
                     product = 1;
@@ -86,10 +88,10 @@ public record Nadam(double learningRate, @JsonProperty("beta_1") double beta1, @
                 float vScale = (float) (1 / (1 - Math.pow(beta2, t)));
                 for (int i = 0; i < n; i++) {
                     float gi = g[i];
-                    float m = UpdateRule.flush(s[i] + (gi - s[i]) * (1 - b1));
-                    float v = UpdateRule.flush(s[n + i] + (gi * gi - s[n + i]) * (1 - b2));
-                    s[i] = m;
-                    s[n + i] = v;
+                    float m = s0[i] + (gi - s0[i]) * (1 - b1);
+                    float v = s1[i] + (gi * gi - s1[i]) * (1 - b2);
+                    s0[i] = m;
+                    s1[i] = v;
                     float mHat = cm * m + cg * gi;
                     p[i] -= lr * mHat / ((float) Math.sqrt(v * vScale) + eps);
                 }

@@ -55,22 +55,24 @@ public record RmsProp(double learningRate, double rho, double momentum, double e
         float eps = (float) epsilon;
         return new UpdateRule() {
             @Override
-            public int stateSize(int n) {
-                return mu == 0 ? n : 2 * n;
+            public int moments() {
+                return mu == 0 ? 1 : 2;
             }
 
             @Override
-            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+            public void apply(float[] p, float[] g, float[][] s, int n, long t, float lr) {
+                float[] s0 = s.length > 0 ? s[0] : null;
+                float[] s1 = s.length > 1 ? s[1] : null;
                 for (int i = 0; i < n; i++) {
                     float gi = g[i];
-                    float v = UpdateRule.flush(r * s[i] + (1 - r) * gi * gi);
-                    s[i] = v;
+                    float v = r * s0[i] + (1 - r) * gi * gi;
+                    s0[i] = v;
                     float inc = lr * gi / (float) Math.sqrt(v + eps);
                     if (mu == 0) {
                         p[i] -= inc;
                     } else {
-                        float m = UpdateRule.flush(mu * s[n + i] + inc);
-                        s[n + i] = m;
+                        float m = mu * s1[i] + inc;
+                        s1[i] = m;
                         p[i] -= m;
                     }
                 }

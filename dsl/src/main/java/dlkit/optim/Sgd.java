@@ -59,26 +59,27 @@ public record Sgd(double learningRate, double momentum, boolean nesterov, @NonNu
         boolean nest = nesterov;
         return new UpdateRule() {
             @Override
-            public int stateSize(int n) {
-                return mu == 0 ? 0 : n;
+            public int moments() {
+                return mu == 0 ? 0 : 1;
             }
 
             @Override
-            public void apply(float[] p, float[] g, float[] s, int n, long t, float lr) {
+            public void apply(float[] p, float[] g, float[][] s, int n, long t, float lr) {
+                float[] s0 = s.length > 0 ? s[0] : null;
                 if (mu == 0) {
                     for (int i = 0; i < n; i++) {
                         p[i] -= lr * g[i];
                     }
                 } else if (nest) {
                     for (int i = 0; i < n; i++) {
-                        float v = UpdateRule.flush(mu * s[i] - lr * g[i]);
-                        s[i] = v;
+                        float v = mu * s0[i] - lr * g[i];
+                        s0[i] = v;
                         p[i] += mu * v - lr * g[i];
                     }
                 } else {
                     for (int i = 0; i < n; i++) {
-                        float v = UpdateRule.flush(mu * s[i] - lr * g[i]);
-                        s[i] = v;
+                        float v = mu * s0[i] - lr * g[i];
+                        s0[i] = v;
                         p[i] += v;
                     }
                 }

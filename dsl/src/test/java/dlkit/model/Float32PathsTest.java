@@ -84,7 +84,8 @@ class Float32PathsTest {
         for (String key : grads.get(0).keySet()) {
             double[] a = grads.get(0).get(key).data().asDouble();
             double[] b = grads.get(1).get(key).data().asDouble();
-            double scale = 1e-3;
+            // A gradient that cancels to zero (a bias before BatchNormalization) is float32 rounding noise, ~1e-7.
+            double scale = 1e-2;
             for (double v : a) {
                 scale = Math.max(scale, Math.abs(v));
             }

@@ -29,7 +29,7 @@ class Nd4jParityTest {
         }
         INDArray ndParams = Nd4j.create(p.clone(), new long[] {1, n}, 'c');
         UpdateRule rule = opt.rule();
-        float[] state = new float[rule.stateSize(n)];
+        float[][] state = new float[rule.moments()][n];
         var config = opt.toNd4j();
         assertNotNull(config);
         INDArray view = Nd4j.zeros(DataType.FLOAT, 1, Math.max(1, config.stateSize(n)));
@@ -50,8 +50,8 @@ class Nd4jParityTest {
         }
         if (state.length > 0) {
             float[] nd = view.data().asFloat();
-            for (int i = 0; i < state.length; i++) {
-                assertEquals(nd[i], state[i], 2e-5, opt.type() + " state " + i);
+            for (int i = 0; i < state.length * n; i++) {
+                assertEquals(nd[i], state[i / n][i % n], 2e-5, opt.type() + " state " + i);
             }
         }
     }

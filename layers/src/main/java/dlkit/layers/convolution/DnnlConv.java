@@ -6,6 +6,7 @@ import dlkit.layers.Activation;
 import dlkit.layers.BuildContext;
 import dlkit.layers.Kernel;
 import dlkit.layers.Regularizer;
+import dlkit.layers.internal.DnnlActivation;
 import dlkit.layers.internal.WeightPenalty;
 import dlkit.tensor.Buf;
 import dlkit.tensor.Dnnl;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
-import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
@@ -85,13 +85,7 @@ final class DnnlConv implements Kernel {
         this.y = ctx.output();
         this.dy = ctx.outputGrad();
         // The loss may take the gradient past a softmax/sigmoid output itself (fused): then dlkit keeps the activation.
-        this.fusedAct = ctx.lossFused() ? 0 : switch (act) {
-            case RELU -> dnnl_eltwise_relu_use_dst_for_bwd;
-            case TANH -> dnnl_eltwise_tanh_use_dst_for_bwd;
-            case SIGMOID -> dnnl_eltwise_logistic_use_dst_for_bwd;
-            case ELU -> dnnl_eltwise_elu_use_dst_for_bwd;
-            default -> 0;
-        };
+        this.fusedAct = DnnlActivation.postOp(act, ctx.lossFused());
         this.z = fusedAct == 0 && act.backwardNeedsInput() ? ctx.scratch(out.size()) : y;
         this.dx = ctx.inputGrad();
         this.w = ctx.param("kernel");
@@ -175,7 +169,7 @@ final class DnnlConv implements Kernel {
             dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
             check(dnnl_dilated_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct, src, anyW,
                     bias, dst, strides, dilates, padL, padR), what);
-            dnnl_primitive_desc fpd = session.describe(fd, null, fusedAct, fusedAct == dnnl_eltwise_elu_use_dst_for_bwd ? 1f : 0f, what);
+            dnnl_primitive_desc fpd = session.describe(fd, null, fusedAct, DnnlActivation.alpha(fusedAct), what);
             dnnl_memory fx = input(xm, src, session.query(fpd, dnnl_query_src_md), forward);
             dnnl_memory fw = input(wm, userW, session.query(fpd, dnnl_query_weights_md), forward);
             dnnl_memory_desc_t fdst = session.query(fpd, dnnl_query_dst_md);
@@ -185,15 +179,7 @@ final class DnnlConv implements Kernel {
                     : session.step(fpd, DNNL_ARG_SRC, fx, DNNL_ARG_WEIGHTS, fw, DNNL_ARG_DST, fz));
             addIfAny(forward, session.reorder(fz, fdst, zm, dst));
             if (fusedAct != 0) {
-                // f'(z)·dy from y alone, in place on dy: the forward pass kept no pre-activation.
-                float alpha = fusedAct == dnnl_eltwise_elu_use_dst_for_bwd ? 1f : 0f;
-                dnnl_eltwise_desc_t ef = new dnnl_eltwise_desc_t();
-                check(dnnl_eltwise_forward_desc_init(ef, dnnl_forward_training, fusedAct, dst, alpha, 0f), what + " (activation)");
-                dnnl_primitive_desc efpd = session.describe(ef, null, what + " (activation)");
-                dnnl_eltwise_desc_t eb = new dnnl_eltwise_desc_t();
-                check(dnnl_eltwise_backward_desc_init(eb, fusedAct, dst, dst, alpha, 0f), what + " (activation gradient)");
-                dnnl_primitive_desc ebpd = session.describe(eb, efpd, what + " (activation gradient)");
-                activationGrad.add(session.step(ebpd, DNNL_ARG_DST, zm, DNNL_ARG_DIFF_DST, dym, DNNL_ARG_DIFF_SRC, dym));
+                activationGrad.add(DnnlActivation.gradient(session, fusedAct, dst, zm, dym, what));
             }
 
             if (dx != null) {

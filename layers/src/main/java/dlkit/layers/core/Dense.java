@@ -90,6 +90,9 @@ public final class Dense extends KernelLayer<Dense.Config, Dense.Builder, Dense>
             throw new ShapeException("Dense '" + ctx.layerName() + "' needs a non-empty last axis, got " + ctx.inputShape());
         }
         Config c = config();
+        if (DnnlDense.applies(ctx)) {
+            return new DnnlDense(ctx, c);
+        }
         return new Affine(ctx, ctx.input(), ctx.inputGrad(), in, ctx.inputShape().size() / in, c.activation(), c.useBias(),
                 c.kernelRegularizer(), c.biasRegularizer());
     }
