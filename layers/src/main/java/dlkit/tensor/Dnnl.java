@@ -101,9 +101,17 @@ public final class Dnnl {
         }
     }
 
-    static void check(int status, String what) {
+    /** Throws, naming {@code what} (e.g. "describing a convolution [28, 28, 1] -> [24, 24, 32]"), unless oneDNN succeeded. */
+    public static void check(int status, @NonNull String what) {
         if (status != dnnl_success) {
             throw new IllegalStateException("oneDNN failed " + what + " (status " + status + ")");
+        }
+    }
+
+    /** Runs a layer's phase: its bound primitives in order. */
+    public static void run(@NonNull List<Step> steps) {
+        for (int i = 0; i < steps.size(); i++) {
+            steps.get(i).run();
         }
     }
 

@@ -100,7 +100,7 @@ final class DnnlConv implements Kernel {
     @Override
     public void forward(int n, boolean training, long step) {
         Plan p = plan(n);
-        run(p.forward);
+        Dnnl.run(p.forward);
         if (act != Activation.LINEAR && fusedAct == 0) {
             act.forward(z, y, n * pixels, out.last());
         }
@@ -110,12 +110,12 @@ final class DnnlConv implements Kernel {
     public void backward(int n) {
         Plan p = plan(n);
         if (fusedAct != 0) {
-            run(p.activationGrad);
+            Dnnl.run(p.activationGrad);
         } else if (!fused && act != Activation.LINEAR) {
             act.backward(z, y, dy, dy, n * pixels, out.last());
         }
-        run(p.backwardData);
-        run(p.backwardWeights);
+        Dnnl.run(p.backwardData);
+        Dnnl.run(p.backwardWeights);
         penalty.addGradients();
     }
 
@@ -124,11 +124,6 @@ final class DnnlConv implements Kernel {
         return penalty.value();
     }
 
-    private static void run(List<Dnnl.Step> steps) {
-        for (int i = 0; i < steps.size(); i++) {
-            steps.get(i).run();
-        }
-    }
 
     /** Primitives for batches of {@code n} rows: built on first use (the batch size and at most one remainder). */
     private Plan plan(int n) {
@@ -167,8 +162,8 @@ final class DnnlConv implements Kernel {
             dnnl_memory dwm = session.memory(userW, dw);
 
             dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
-            check(dnnl_dilated_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct, src, anyW,
-                    bias, dst, strides, dilates, padL, padR), what);
+            Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct, src, anyW,
+                    bias, dst, strides, dilates, padL, padR), "describing " + what);
             dnnl_primitive_desc fpd = session.describe(fd, null, fusedAct, DnnlActivation.alpha(fusedAct), what);
             dnnl_memory fx = input(xm, src, session.query(fpd, dnnl_query_src_md), forward);
             dnnl_memory fw = input(wm, userW, session.query(fpd, dnnl_query_weights_md), forward);
@@ -184,8 +179,8 @@ final class DnnlConv implements Kernel {
 
             if (dx != null) {
                 dnnl_convolution_desc_t bd = new dnnl_convolution_desc_t();
-                check(dnnl_dilated_convolution_backward_data_desc_init(bd, dnnl_convolution_direct, src, anyW, dst,
-                        strides, dilates, padL, padR), what);
+                Dnnl.check(dnnl_dilated_convolution_backward_data_desc_init(bd, dnnl_convolution_direct, src, anyW, dst,
+                        strides, dilates, padL, padR), "describing " + what);
                 dnnl_primitive_desc bpd = session.describe(bd, fpd, what + " (backward data)");
                 dnnl_memory bdy = input(dym, dst, session.query(bpd, dnnl_query_diff_dst_md), backwardData);
                 dnnl_memory bw = input(wm, userW, session.query(bpd, dnnl_query_weights_md), backwardData);
@@ -197,8 +192,8 @@ final class DnnlConv implements Kernel {
             }
 
             dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
-            check(dnnl_dilated_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct, src, anyW,
-                    bias, dst, strides, dilates, padL, padR), what);
+            Dnnl.check(dnnl_dilated_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct, src, anyW,
+                    bias, dst, strides, dilates, padL, padR), "describing " + what);
             dnnl_primitive_desc wpd = session.describe(wd, fpd, what + " (backward weights)");
             dnnl_memory wx = input(xm, src, session.query(wpd, dnnl_query_src_md), backwardWeights);
             dnnl_memory wdy = input(dym, dst, session.query(wpd, dnnl_query_diff_dst_md), backwardWeights);
@@ -248,9 +243,4 @@ final class DnnlConv implements Kernel {
         return dnnl_memory_desc_equal(a, b) != 0;
     }
 
-    private static void check(int status, String what) {
-        if (status != dnnl_success) {
-            throw new IllegalStateException("oneDNN cannot describe " + what + " (status " + status + ")");
-        }
-    }
 }

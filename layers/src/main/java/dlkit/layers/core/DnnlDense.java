@@ -74,7 +74,7 @@ final class DnnlDense implements Kernel {
 
     @Override
     public void forward(int n, boolean training, long step) {
-        run(plan(n).forward);
+        Dnnl.run(plan(n).forward);
         if (act != Activation.LINEAR && postOp == 0) {
             act.forward(z, y, n * rowsPerSample, units);
         }
@@ -84,11 +84,11 @@ final class DnnlDense implements Kernel {
     public void backward(int n) {
         Plan p = plan(n);
         if (postOp != 0) {
-            run(p.activationGrad);
+            Dnnl.run(p.activationGrad);
         } else if (!fused && act != Activation.LINEAR) {
             act.backward(z, y, dy, dy, n * rowsPerSample, units);
         }
-        run(p.backward);
+        Dnnl.run(p.backward);
         penalty.addGradients();
     }
 
@@ -97,11 +97,6 @@ final class DnnlDense implements Kernel {
         return penalty.value();
     }
 
-    private static void run(List<Dnnl.Step> steps) {
-        for (int i = 0; i < steps.size(); i++) {
-            steps.get(i).run();
-        }
-    }
 
     private Plan plan(int n) {
         return plans.computeIfAbsent(n, Plan::new);
@@ -125,7 +120,7 @@ final class DnnlDense implements Kernel {
             dnnl_memory wm = session.memory(userW, w);
 
             dnnl_inner_product_desc_t fd = new dnnl_inner_product_desc_t();
-            check(dnnl_inner_product_forward_desc_init(fd, dnnl_forward_training, src, userW, bias, dst), what);
+            Dnnl.check(dnnl_inner_product_forward_desc_init(fd, dnnl_forward_training, src, userW, bias, dst), "describing " + what);
             dnnl_primitive_desc fpd = session.describe(fd, null, postOp, DnnlActivation.alpha(postOp), what);
             dnnl_memory_desc_t fwMd = session.query(fpd, dnnl_query_weights_md);
             dnnl_memory fw = session.in(wm, userW, fwMd, forward);
@@ -138,13 +133,13 @@ final class DnnlDense implements Kernel {
 
             if (dx != null) {
                 dnnl_inner_product_desc_t bd = new dnnl_inner_product_desc_t();
-                check(dnnl_inner_product_backward_data_desc_init(bd, src, userW, dst), what);
+                Dnnl.check(dnnl_inner_product_backward_data_desc_init(bd, src, userW, dst), "describing " + what);
                 dnnl_primitive_desc bpd = session.describe(bd, fpd, what + " (backward data)");
                 dnnl_memory bw = session.in(wm, userW, session.query(bpd, dnnl_query_weights_md), backward);
                 backward.add(session.step(bpd, DNNL_ARG_DIFF_DST, dym, DNNL_ARG_WEIGHTS, bw, DNNL_ARG_DIFF_SRC, session.memory(src, dx)));
             }
             dnnl_inner_product_desc_t wd = new dnnl_inner_product_desc_t();
-            check(dnnl_inner_product_backward_weights_desc_init(wd, src, userW, bias, dst), what);
+            Dnnl.check(dnnl_inner_product_backward_weights_desc_init(wd, src, userW, bias, dst), "describing " + what);
             dnnl_primitive_desc wpd = session.describe(wd, fpd, what + " (backward weights)");
             List<Dnnl.Step> after = new ArrayList<>();
             dnnl_memory gw = session.out(session.memory(userW, dw), userW, session.query(wpd, dnnl_query_diff_weights_md), after);
@@ -155,9 +150,4 @@ final class DnnlDense implements Kernel {
         }
     }
 
-    private static void check(int status, String what) {
-        if (status != dnnl_success) {
-            throw new IllegalStateException("oneDNN cannot describe " + what + " (status " + status + ")");
-        }
-    }
 }

@@ -41,17 +41,12 @@ public final class DnnlActivation {
                                               @NonNull dnnl_memory y, @NonNull dnnl_memory dy, String what) {
         float alpha = alpha(postOp);
         dnnl_eltwise_desc_t forward = new dnnl_eltwise_desc_t();
-        check(dnnl_eltwise_forward_desc_init(forward, dnnl_forward_training, postOp, md, alpha, 0f), what);
+        Dnnl.check(dnnl_eltwise_forward_desc_init(forward, dnnl_forward_training, postOp, md, alpha, 0f), "describing " + what);
         dnnl_primitive_desc hint = session.describe(forward, null, what + " (activation)");
         dnnl_eltwise_desc_t backward = new dnnl_eltwise_desc_t();
-        check(dnnl_eltwise_backward_desc_init(backward, postOp, md, md, alpha, 0f), what);
+        Dnnl.check(dnnl_eltwise_backward_desc_init(backward, postOp, md, md, alpha, 0f), "describing " + what);
         dnnl_primitive_desc pd = session.describe(backward, hint, what + " (activation gradient)");
         return session.step(pd, DNNL_ARG_DST, y, DNNL_ARG_DIFF_DST, dy, DNNL_ARG_DIFF_SRC, dy);
     }
 
-    private static void check(int status, String what) {
-        if (status != dnnl_success) {
-            throw new IllegalStateException("oneDNN cannot describe the activation of " + what + " (status " + status + ")");
-        }
-    }
 }

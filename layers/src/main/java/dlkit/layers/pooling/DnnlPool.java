@@ -96,7 +96,7 @@ final class DnnlPool implements Kernel {
             long[] noDilation = {0, 0};
             String what = "pooling " + in + " -> " + out;
             dnnl_pooling_v2_desc_t fd = new dnnl_pooling_v2_desc_t();
-            check(dnnl_pooling_v2_forward_desc_init(fd, dnnl_forward_training, alg, src, dst, strides, kernel, noDilation, padL, padR), what);
+            Dnnl.check(dnnl_pooling_v2_forward_desc_init(fd, dnnl_forward_training, alg, src, dst, strides, kernel, noDilation, padL, padR), "describing " + what);
             dnnl_primitive_desc fpd = session.describe(fd, null, what);
             dnnl_memory_desc_t wsMd = session.query(fpd, dnnl_query_workspace_md);
             dnnl_memory ws = wsMd != null && !wsMd.isNull() && dnnl_memory_desc_get_size(wsMd) > 0 ? session.allocate(wsMd) : null;
@@ -110,7 +110,7 @@ final class DnnlPool implements Kernel {
                 return;
             }
             dnnl_pooling_v2_desc_t bd = new dnnl_pooling_v2_desc_t();
-            check(dnnl_pooling_v2_backward_desc_init(bd, alg, src, dst, strides, kernel, noDilation, padL, padR), what);
+            Dnnl.check(dnnl_pooling_v2_backward_desc_init(bd, alg, src, dst, strides, kernel, noDilation, padL, padR), "describing " + what);
             dnnl_primitive_desc bpd = session.describe(bd, fpd, what + " (backward)");
             dnnl_memory dym = session.memory(dst, dy);
             dnnl_memory dxm = session.memory(src, dx);
@@ -120,9 +120,4 @@ final class DnnlPool implements Kernel {
         }
     }
 
-    private static void check(int status, String what) {
-        if (status != dnnl_success) {
-            throw new IllegalStateException("oneDNN cannot describe " + what + " (status " + status + ")");
-        }
-    }
 }

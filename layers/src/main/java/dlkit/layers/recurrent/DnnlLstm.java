@@ -82,7 +82,7 @@ final class DnnlLstm implements Kernel {
 
     @Override
     public void forward(int n, boolean training, long step) {
-        run(plan(n).forward);
+        Dnnl.run(plan(n).forward);
     }
 
     @Override
@@ -94,7 +94,7 @@ final class DnnlLstm implements Kernel {
         for (Buf g : p.accumulatedInPlace) {
             g.fill(0, g.length());
         }
-        run(p.backward);
+        Dnnl.run(p.backward);
         penalty.addGradients();
         recurrentPenalty.addGradients();
     }
@@ -104,11 +104,6 @@ final class DnnlLstm implements Kernel {
         return penalty.value() + recurrentPenalty.value();
     }
 
-    private static void run(List<Dnnl.Step> steps) {
-        for (int i = 0; i < steps.size(); i++) {
-            steps.get(i).run();
-        }
-    }
 
     private Plan plan(int n) {
         return plans.computeIfAbsent(n, Plan::new);
@@ -139,8 +134,8 @@ final class DnnlLstm implements Kernel {
             String what = "an LSTM over " + steps + " steps of " + features + " -> " + units;
 
             dnnl_rnn_desc_t fd = new dnnl_rnn_desc_t();
-            check(dnnl_lstm_forward_desc_init(fd, dnnl_forward_training, dnnl_unidirectional_left2right, src, null, null, anyW, anyR,
-                    anyB, dstLayer, iter, iter, dnnl_rnn_flags_undef), what);
+            Dnnl.check(dnnl_lstm_forward_desc_init(fd, dnnl_forward_training, dnnl_unidirectional_left2right, src, null, null, anyW, anyR,
+                    anyB, dstLayer, iter, iter, dnnl_rnn_flags_undef), "describing " + what);
             dnnl_primitive_desc fpd = session.describe(fd, null, what);
             dnnl_memory xm = session.memory(src, x);
             dnnl_memory hm = session.memory(dstLayer, sequences ? y : hAll);
@@ -167,9 +162,9 @@ final class DnnlLstm implements Kernel {
             forward.add(session.step(fpd, fargs.toArray()));
 
             dnnl_rnn_desc_t bd = new dnnl_rnn_desc_t();
-            check(dnnl_lstm_backward_desc_init(bd, dnnl_backward, dnnl_unidirectional_left2right, src, null, null, anyW, anyR,
+            Dnnl.check(dnnl_lstm_backward_desc_init(bd, dnnl_backward, dnnl_unidirectional_left2right, src, null, null, anyW, anyR,
                     anyB, dstLayer, iter, iter, src, null, null, anyW, anyR, anyB, dstLayer, iter, iter,
-                    dnnl_rnn_flags_undef), what);
+                    dnnl_rnn_flags_undef), "describing " + what);
             dnnl_primitive_desc bpd = session.describe(bd, fpd, what + " (backward)");
             // The backward primitive may want the weights in another layout than the forward one.
             dnnl_memory bw = session.in(wm, userW, session.query(bpd, dnnl_query_weights_md), backward);
@@ -213,9 +208,4 @@ final class DnnlLstm implements Kernel {
         }
     }
 
-    private static void check(int status, String what) {
-        if (status != dnnl_success) {
-            throw new IllegalStateException("oneDNN cannot describe " + what + " (status " + status + ")");
-        }
-    }
 }
