@@ -12,9 +12,7 @@ import dlkit.tensor.Buf;
 import dlkit.tensor.Dnnl;
 import dlkit.tensor.Shape;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -31,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class DnnlConv implements Kernel {
     private final Dnnl.Session session = new Dnnl.Session(this);
-    private final Map<Integer, Plan> plans = new HashMap<>();
+    /** Primitives per batch size, built on first use (the batch size and at most one remainder); an array, so a step allocates nothing. */
+    private final Plan[] plans;
     private final Shape in;
     private final Shape out;
     private final int[] kernel;
@@ -64,6 +63,7 @@ final class DnnlConv implements Kernel {
     DnnlConv(BuildContext ctx, ConvWindow window, int groups, Activation act, boolean useBias,
              @Nullable Regularizer kernelReg, @Nullable Regularizer biasReg) {
         this.in = ctx.inputShape();
+        this.plans = new Plan[ctx.maxBatch() + 1];
         this.out = ctx.outputShape();
         int pt = window.padTop(in, out);
         int pl = window.padLeft(in, out);
@@ -124,13 +124,11 @@ final class DnnlConv implements Kernel {
         return penalty.value();
     }
 
-
-    /** Primitives for batches of {@code n} rows: built on first use (the batch size and at most one remainder). */
     private Plan plan(int n) {
-        Plan p = plans.get(n);
+        Plan p = plans[n];
         if (p == null) {
             p = new Plan(n);
-            plans.put(n, p);
+            plans[n] = p;
         }
         return p;
     }

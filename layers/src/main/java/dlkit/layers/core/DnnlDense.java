@@ -10,9 +10,7 @@ import dlkit.layers.internal.WeightPenalty;
 import dlkit.tensor.Buf;
 import dlkit.tensor.Dnnl;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.dnnl.dnnl_inner_product_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -27,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class DnnlDense implements Kernel {
     private final Dnnl.Session session = new Dnnl.Session(this);
-    private final Map<Integer, Plan> plans = new HashMap<>();
+    /** Primitives per batch size, built on first use (the batch size and at most one remainder); an array, so a step allocates nothing. */
+    private final Plan[] plans;
     private final int in;
     private final int units;
     private final int rowsPerSample;
@@ -55,6 +54,7 @@ final class DnnlDense implements Kernel {
 
     DnnlDense(BuildContext ctx, Dense.Config c) {
         in = ctx.inputShape().last();
+        plans = new Plan[ctx.maxBatch() + 1];
         units = c.units();
         rowsPerSample = ctx.inputShape().size() / in;
         act = c.activation();
@@ -97,9 +97,13 @@ final class DnnlDense implements Kernel {
         return penalty.value();
     }
 
-
     private Plan plan(int n) {
-        return plans.computeIfAbsent(n, Plan::new);
+        Plan p = plans[n];
+        if (p == null) {
+            p = new Plan(n);
+            plans[n] = p;
+        }
+        return p;
     }
 
     private final class Plan {

@@ -7,8 +7,6 @@ import dlkit.layers.Kernel;
 import dlkit.tensor.Buf;
 import dlkit.tensor.Dnnl;
 import dlkit.tensor.Shape;
-import java.util.HashMap;
-import java.util.Map;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
@@ -22,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class DnnlPool implements Kernel {
     private final Dnnl.Session session = new Dnnl.Session(this);
-    private final Map<Integer, Plan> plans = new HashMap<>();
+    /** Primitives per batch size, built on first use (the batch size and at most one remainder); an array, so a step allocates nothing. */
+    private final Plan[] plans;
     private final Shape in;
     private final Shape out;
     private final int alg;
@@ -54,6 +53,7 @@ final class DnnlPool implements Kernel {
 
     private DnnlPool(BuildContext ctx, Shape in, Shape out, int kh, int kw, int sh, int sw, int ph, int pw, boolean max) {
         this.in = in;
+        this.plans = new Plan[ctx.maxBatch() + 1];
         this.out = out;
         alg = max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding;
         kernel = new long[] {kh, kw};
@@ -83,7 +83,12 @@ final class DnnlPool implements Kernel {
     }
 
     private Plan plan(int n) {
-        return plans.computeIfAbsent(n, Plan::new);
+        Plan p = plans[n];
+        if (p == null) {
+            p = new Plan(n);
+            plans[n] = p;
+        }
+        return p;
     }
 
     private final class Plan {

@@ -9,9 +9,7 @@ import dlkit.layers.internal.WeightPenalty;
 import dlkit.tensor.Buf;
 import dlkit.tensor.Dnnl;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
@@ -28,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class DnnlLstm implements Kernel {
     private final Dnnl.Session session = new Dnnl.Session(this);
-    private final Map<Integer, Plan> plans = new HashMap<>();
+    /** Primitives per batch size, built on first use (the batch size and at most one remainder); an array, so a step allocates nothing. */
+    private final Plan[] plans;
     private final int steps;
     private final int features;
     private final int units;
@@ -60,6 +59,7 @@ final class DnnlLstm implements Kernel {
 
     DnnlLstm(BuildContext ctx, LSTM.Config c) {
         steps = ctx.inputShape().dim(0);
+        plans = new Plan[ctx.maxBatch() + 1];
         features = ctx.inputShape().dim(1);
         units = c.units();
         sequences = c.returnSequences();
@@ -104,9 +104,13 @@ final class DnnlLstm implements Kernel {
         return penalty.value() + recurrentPenalty.value();
     }
 
-
     private Plan plan(int n) {
-        return plans.computeIfAbsent(n, Plan::new);
+        Plan p = plans[n];
+        if (p == null) {
+            p = new Plan(n);
+            plans[n] = p;
+        }
+        return p;
     }
 
     private final class Plan {
