@@ -7,9 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.bytedeco.systems.global.linux;
 import org.jspecify.annotations.NonNull;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +95,36 @@ public final class Native {
         }
         blasThreads = threads;
         openblas_nolapack.blas_set_num_threads(threads);
+    }
+
+    /**
+     * OpenBLAS' thread count for the calls that follow, the configured {@link #blasThreads} unchanged: a kernel that
+     * runs GEMMs on two Java threads at once sets 1 (two callers each asking for both cores slow each other 2-3x) and
+     * restores {@code blasThreads()} after. Process-wide, like OpenBLAS' own setting: a model running beside it
+     * meanwhile gets single-threaded GEMMs, never wrong ones.
+     */
+    public static void blasThreadsForNextCalls(int threads) {
+        init();
+        org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads direct = SetThreads.DIRECT;
+        if (direct != null) {
+            direct.call(threads);
+        } else {
+            openblas_nolapack.blas_set_num_threads(threads);
+        }
+    }
+
+    /**
+     * openblas_set_num_threads itself, looked up once (on first use, after {@link #init}): the preset's
+     * blas_set_num_threads looks up four vendors' functions by name on every call, ~170 µs a call here. Null when
+     * another BLAS was loaded in OpenBLAS' place. The constructor is protected; the empty subclass reaches it.
+     */
+    private static final class SetThreads {
+        static final org.bytedeco.openblas.presets.openblas_nolapack.@Nullable SetNumThreads DIRECT = lookUp();
+
+        private static org.bytedeco.openblas.presets.openblas_nolapack.@Nullable SetNumThreads lookUp() {
+            Pointer f = Loader.addressof("openblas_set_num_threads");
+            return f == null || f.isNull() ? null : new org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads() {}.put(f);
+        }
     }
 
     /** OpenBLAS kernel family for the CPU's vector extensions; null when OpenBLAS' own detection is trusted. */

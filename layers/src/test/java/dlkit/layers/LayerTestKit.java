@@ -119,9 +119,13 @@ public final class LayerTestKit {
 
     /** As above; with {@code reluBefore} the layer's input passes a ReLU first, so it holds ties (zeros). */
     public static void fastPathMatchesPortable(Layer layer, Shape input, boolean reluBefore) {
+        fastPathMatchesPortable(layer, input, reluBefore, 5, 2);
+    }
+
+    /** As above, at batch size {@code max} and then a remainder batch of {@code remainder} rows. */
+    public static void fastPathMatchesPortable(Layer layer, Shape input, boolean reluBefore, int max, int remainder) {
         assertTrue(Dnnl.available(), "oneDNN's natives must load on the machines the tests run on");
-        int max = 5;
-        for (int n : new int[] {max, 2}) {
+        for (int n : new int[] {max, remainder}) {
             double[] portable;
             double[] fast;
             try {

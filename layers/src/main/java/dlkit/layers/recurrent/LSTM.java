@@ -65,7 +65,7 @@ public final class LSTM extends RecurrentLayer<LSTM.Config, LSTM.Builder, LSTM> 
 
     @Override
     public Kernel compile(BuildContext ctx) {
-        return DnnlLstm.applies(ctx, config()) ? new DnnlLstm(ctx, config()) : super.compile(ctx);
+        return Float32Lstm.applies(ctx, config()) ? new Float32Lstm(ctx, config()) : super.compile(ctx);
     }
 
     @Override

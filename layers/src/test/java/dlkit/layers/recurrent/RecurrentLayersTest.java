@@ -15,12 +15,20 @@ import org.junit.jupiter.api.Test;
 /** SimpleRNN, LSTM, GRU and the wrappers through the shared layer test: float64 finite-difference checks of backpropagation through time. */
 class RecurrentLayersTest {
     @Test
-    void lstmOnOneDnnMatchesThePortablePath() {
+    void float32LstmMatchesThePortablePath() {
         LayerTestKit.fastPathMatchesPortable(LSTM.of(3), Shape.of(5, 2));
         LayerTestKit.fastPathMatchesPortable(LSTM.of(8).returnSequences(true), Shape.of(6, 5));
         LayerTestKit.fastPathMatchesPortable(LSTM.of(4).useBias(false).recurrentRegularizer(Regularizer.l2(0.01))
                 .kernelRegularizer(Regularizer.l1(0.01)), Shape.of(4, 3));
+        LayerTestKit.fastPathMatchesPortable(LSTM.of(5).goBackwards(true).returnSequences(true), Shape.of(4, 3));
         LayerTestKit.fastPathMatchesPortable(Bidirectional.of(LSTM.of(3).returnSequences(true)), Shape.of(5, 2));
+    }
+
+    @Test
+    void float32LstmInTwoHalvesMatchesThePortablePath() {
+        // 40 and 33 rows: the recurrence runs as two halves on two threads (an odd split for the remainder)
+        LayerTestKit.fastPathMatchesPortable(LSTM.of(6), Shape.of(7, 3), false, 40, 33);
+        LayerTestKit.fastPathMatchesPortable(LSTM.of(4).returnSequences(true).goBackwards(true), Shape.of(5, 2), false, 40, 33);
     }
 
     @Test
