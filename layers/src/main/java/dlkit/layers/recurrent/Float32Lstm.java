@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * ms at batch 128 and the gate arithmetic and copies the rest; oneDNN's fused LSTM (2.5) took 23.7. HotSpot 17 only
  * vectorises a loop whose arrays are all indexed at the same offset, so every per-step quantity here is its own
  * {@code [batch·units]} array, batch-major: the gates {@code i, f, c̃, o} (pre-activations replaced by activations in
- * place), c, tanh(c) and h; the GEMM's {@code [batch, 4·units]} rows are split into them and joined back by bulk copies.
+ * place), c, tanh(c) and h; the GEMM's {@code [batch, 4·units]} rows are copied into them and back, a gate of a row at a time.
  */
 final class Float32Lstm implements Kernel {
     private final int steps;
@@ -65,7 +65,6 @@ final class Float32Lstm implements Kernel {
     private final float[][] tc;
     private final float[][] h;
     private final float[] zeros;
-    private final float[] row;
     private final float[] dh;
     private final float[] dc;
     private final float[] di;
@@ -121,7 +120,6 @@ final class Float32Lstm implements Kernel {
         tc = new float[steps][su];
         h = new float[steps][su];
         zeros = new float[su];
-        row = new float[mb * g];
         dh = new float[su];
         dc = new float[su];
         di = new float[su];
@@ -257,8 +255,14 @@ final class Float32Lstm implements Kernel {
             for (int t = 0; t < steps; t++) {
                 Buf zt = zs.slice((t * n + lo) * g, rows * g);
                 Blas.gemm(false, false, rows, g, u, 1, xa.slice((t * n + lo) * k, rows * k), k, r, g, 1, zt, g);
-                zt.get(0, row, lo * g, rows * g);
-                split(row, lo, hi, gi[t], gf[t], gc[t], go[t]);
+                for (int bb = lo; bb < hi; bb++) {
+                    // straight from the GEMM's row into the four gate arrays (no staging copy)
+                    int src = (t * n + bb) * g;
+                    zs.get(src, gi[t], bb * u, u);
+                    zs.get(src + u, gf[t], bb * u, u);
+                    zs.get(src + 2 * u, gc[t], bb * u, u);
+                    zs.get(src + 3 * u, go[t], bb * u, u);
+                }
                 cell(gi[t], gf[t], gc[t], go[t], t == 0 ? zeros : c[t - 1], c[t], tc[t], h[t], a, e);
                 if (t + 1 < steps) {
                     for (int bb = lo; bb < hi; bb++) {
@@ -281,38 +285,19 @@ final class Float32Lstm implements Kernel {
                 add(dh, dout, a, e);
             }
             gates(dh, dc, gi[t], gf[t], gc[t], go[t], t == 0 ? zeros : c[t - 1], tc[t], di, df, dcand, dout, a, e);
-            join(lo, hi, di, df, dcand, dout, row);
+            for (int bb = lo; bb < hi; bb++) {
+                int dst = (t * n + bb) * g;
+                zs.put(dst, di, bb * u, u);
+                zs.put(dst + u, df, bb * u, u);
+                zs.put(dst + 2 * u, dcand, bb * u, u);
+                zs.put(dst + 3 * u, dout, bb * u, u);
+            }
             Buf dz = zs.slice((t * n + lo) * g, rows * g);
-            dz.put(0, row, lo * g, rows * g);
             if (t > 0) {
                 Buf dhp = dhPrev.slice(a, rows * u);
                 Blas.gemm(false, true, rows, u, g, 1, dz, g, r, g, 0, dhp, u);
                 dhp.get(0, dh, a, rows * u);
             }
-        }
-    }
-
-    /** One step's gate rows {@code [n, 4u]} into the four gate arrays {@code [n, u]}. */
-    private void split(float[] z, int lo, int hi, float[] i, float[] f, float[] cand, float[] o) {
-        for (int bb = lo; bb < hi; bb++) {
-            int src = bb * g;
-            int dst = bb * u;
-            System.arraycopy(z, src, i, dst, u);
-            System.arraycopy(z, src + u, f, dst, u);
-            System.arraycopy(z, src + 2 * u, cand, dst, u);
-            System.arraycopy(z, src + 3 * u, o, dst, u);
-        }
-    }
-
-    /** The four gate gradients {@code [n, u]} into one step's rows {@code [n, 4u]}. */
-    private void join(int lo, int hi, float[] i, float[] f, float[] cand, float[] o, float[] z) {
-        for (int bb = lo; bb < hi; bb++) {
-            int dst = bb * g;
-            int src = bb * u;
-            System.arraycopy(i, src, z, dst, u);
-            System.arraycopy(f, src, z, dst + u, u);
-            System.arraycopy(cand, src, z, dst + 2 * u, u);
-            System.arraycopy(o, src, z, dst + 3 * u, u);
         }
     }
 
