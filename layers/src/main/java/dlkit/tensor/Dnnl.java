@@ -129,7 +129,6 @@ public final class Dnnl {
     public static final class Session {
         private final State state = new State();
         private final dnnl_stream stream = new dnnl_stream();
-        private final java.util.IdentityHashMap<dnnl_memory, Allocation> allocations = new java.util.IdentityHashMap<>();
 
         public Session(@NonNull Object owner) {
             if (!loaded()) {
@@ -162,14 +161,7 @@ public final class Dnnl {
             };
             Pointer.memset(at, 0, bytes);
             dnnl_memory m = memory(md, at);
-            allocations.put(m, new Allocation(at, bytes));
             return m;
-        }
-
-        /** Zeroes memory from {@link #allocate} (oneDNN's RNN backward adds its weight gradients into what is there). */
-        public void zero(@NonNull dnnl_memory m) {
-            Allocation a = allocations.get(m);
-            Pointer.memset(a.at(), 0, a.bytes());
         }
 
         /**
@@ -277,8 +269,6 @@ public final class Dnnl {
             return step(pd, DNNL_ARG_FROM, from, DNNL_ARG_TO, to);
         }
     }
-
-    private record Allocation(Pointer at, long bytes) {}
 
     /** One bound primitive; {@link #run} executes it and waits. */
     public static final class Step {
