@@ -92,6 +92,9 @@ class ModelFilesTest {
         assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"mse\", \"optimizer\": {\"type\": \"sgd\", \"learning_rate\": \"fast\"}}"), "compile.optimizer.learning_rate: expected a finite number, got \"fast\"");
         assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"mse\", \"optimizer\": {\"type\": \"sgd\", \"learning_rate\": -1}}"), "compile.optimizer.learning_rate: expected a finite number >= 0, got -1.0");
         assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"cross_entropy\"}"), "compile.loss: unknown loss \"cross_entropy\"");
+        // JSON null where a metric or loss goes (found by the config fuzz target: it reached compile as a Java null)
+        assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": \"mse\", \"metrics\": [null, \"mae\"]}"), "compile.metrics[0]: expected a metric, got null");
+        assertMessage(String.format(base, "{\"type\": \"Dense\", \"units\": 4}", "{\"loss\": null}"), "compile.loss");
         assertMessage("{\"layers\": [{\"type\": \"Input\", \"shape\": [3]}, {\"type\": \"Dense\", \"units\": 4}], \"colour\": 1}", "colour: unknown key");
         assertMessage("{\"layers\": [", "malformed JSON at line 1");
         assertMessage("{\"version\": 9, \"layers\": []}", "version: this file is format version 9");

@@ -43,6 +43,11 @@ public final class Json {
 
     /** {@link #read(JsonNode, Class, String)} through a mapper with more modules (the layer registry's). */
     public static <T> @NonNull T read(@NonNull ObjectMapper mapper, @NonNull JsonNode node, @NonNull Class<T> type, @NonNull String path) {
+        if (node == null || node.isNull()) {
+            // Jackson maps JSON null to a Java null, which the callers (a metric list, a loss) would carry on with
+            throw new ConfigException(path, "expected a " + Character.toLowerCase(type.getSimpleName().charAt(0))
+                    + type.getSimpleName().substring(1) + ", got null");
+        }
         try {
             return mapper.treeToValue(node, type);
         } catch (Exception e) {
