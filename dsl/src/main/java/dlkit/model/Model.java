@@ -597,6 +597,14 @@ public class Model {
         return new Inference(this).predict(xs, batchSize);
     }
 
+    /**
+     * A planned inference for batches of up to {@code maxBatch} samples that reads and writes caller-owned float
+     * arrays and allocates nothing per call (serving's batcher keeps one per model). One caller at a time.
+     */
+    public @NonNull Predictor predictor(int maxBatch) {
+        return new Predictor(this, maxBatch);
+    }
+
     // ---- files (ModelConfig; ModelFormat) ----
 
     /** Saves in the format the file name asks for ({@code .dlk}): written to a temp file, then renamed. */
