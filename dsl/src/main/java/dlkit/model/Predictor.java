@@ -34,6 +34,14 @@ public final class Predictor {
         return plan.maxBatch;
     }
 
+    public int inputCount() {
+        return inputSizes.length;
+    }
+
+    public int outputCount() {
+        return outputSizes.length;
+    }
+
     /** Values per sample of each input, in {@link Model#inputNames()} order. */
     public int inputSize(int input) {
         return inputSizes[input];

@@ -35,7 +35,8 @@ class SeedCorpusTest {
     static final Map<String, List<String>> TARGETS = Map.of(
             "ConfigFuzzTestInputs", List.of("runConfig", "modelConfig"),
             "ModelFileFuzzTestInputs", List.of("archive", "safetensors"),
-            "DataFileFuzzTestInputs", List.of("npy", "idx", "csv"));
+            "DataFileFuzzTestInputs", List.of("npy", "idx", "csv"),
+            "ServeFuzzTestInputs", List.of("requestBody"));
 
     @Test
     void everyTargetHasSeeds() throws IOException {

@@ -1,0 +1,299 @@
+package dlkit.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dlkit.layers.Activation;
+import dlkit.layers.Input;
+import dlkit.layers.LayerCall;
+import dlkit.layers.core.Dense;
+import dlkit.layers.merge.Concatenate;
+import dlkit.model.Model;
+import dlkit.model.Sequential;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** A real server on a free loopback port, asked by java.net.http: every endpoint, both protocols, errors, reload, stop. */
+class ModelServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient client = HttpClient.newHttpClient();
+    @TempDir
+    Path dir;
+    private ModelServer server;
+    private Model mlp;
+    private Model pair;
+
+    @BeforeEach
+    void start() throws Exception {
+        mlp = Sequential.of(Input.of(6), Dense.of(8).activation(Activation.RELU), Dense.of(3).activation(Activation.SOFTMAX)).named("mlp");
+        mlp.initialize(1);
+        mlp.save(dir.resolve("mlp.dlk"));
+        Input a = Input.of(2).named("a");
+        Input b = Input.of(3).named("b");
+        LayerCall h = Dense.of(4).activation(Activation.TANH).apply(Concatenate.of().apply(a, b));
+        pair = Model.of(List.of(a, b), List.of(Dense.of(2).named("y").apply(h), Dense.of(1).named("z").apply(h)));
+        pair.initialize(2);
+        pair.save(dir.resolve("pair.dlk"));
+        server = ModelServer.builder(dir).port(0).maxBatch(8).maxDelayMillis(2).pollMillis(50).token("s3cret").maxRequestBytes(1 << 20).start();
+        for (int i = 0; i < 200 && !server.ready(); i++) {
+            Thread.sleep(25);
+        }
+        assertTrue(server.ready(), "models loaded");
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    private HttpResponse<String> get(String path, boolean auth) throws IOException, InterruptedException {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET();
+        if (auth) {
+            r.header("Authorization", "Bearer s3cret");
+        }
+        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return client.send(postRequest(path, body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest postRequest(String path, String body) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).header("Authorization", "Bearer s3cret")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private static float[] rows(long seed, int n, int width) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n * width];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+
+    private static String flat(float[] v) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(v[i]);
+        }
+        return sb.append(']').toString();
+    }
+
+    private static String nested(float[] v, int width) {
+        List<String> rows = new ArrayList<>();
+        for (int r = 0; r < v.length / width; r++) {
+            float[] row = new float[width];
+            System.arraycopy(v, r * width, row, 0, width);
+            rows.add(flat(row));
+        }
+        return "[" + String.join(",", rows) + "]";
+    }
+
+    private static void assertData(float[] want, JsonNode data) {
+        assertEquals(want.length, data.size());
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], data.get(i).floatValue(), 1e-6, "value " + i);
+        }
+    }
+
+    @Test
+    void healthMetadataAndReadyFollowTheOpenInferenceProtocol() throws Exception {
+        assertEquals("{\"live\":true}", get("/v2/health/live", false).body());
+        assertEquals(200, get("/v2/health/ready", false).statusCode());
+        JsonNode meta = JSON.readTree(get("/v2/models/pair", true).body());
+        assertEquals("pair", meta.get("name").asText());
+        assertEquals("[{\"name\":\"a\",\"datatype\":\"FP32\",\"shape\":[-1,2]},{\"name\":\"b\",\"datatype\":\"FP32\",\"shape\":[-1,3]}]",
+                meta.get("inputs").toString());
+        assertEquals("[{\"name\":\"y\",\"datatype\":\"FP32\",\"shape\":[-1,2]},{\"name\":\"z\",\"datatype\":\"FP32\",\"shape\":[-1,1]}]",
+                meta.get("outputs").toString());
+        assertEquals(200, get("/v2/models/mlp/ready", true).statusCode());
+        assertEquals(200, get("/v2/models/mlp/versions/1/ready", true).statusCode());
+        assertEquals(200, get("/v1/models/mlp", true).statusCode());
+    }
+
+    @Test
+    void inferAndPredictEqualModelPredictInBothProtocols() throws Exception {
+        float[] x = rows(3, 5, 6);
+        float[] want = mlp.predict(Nd4j.create(x, new long[] {5, 6}, 'c')).data().asFloat();
+        HttpResponse<String> r = post("/v2/models/mlp/infer",
+                "{\"id\":\"q1\",\"inputs\":[{\"name\":\"" + mlp.inputNames().get(0) + "\",\"shape\":[5,6],\"datatype\":\"FP32\",\"data\":" + nested(x, 6) + "}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode out = JSON.readTree(r.body());
+        assertEquals("q1", out.get("id").asText());
+        assertEquals("[5,3]", out.get("outputs").get(0).get("shape").toString());
+        assertData(want, out.get("outputs").get(0).get("data"));
+
+        r = post("/v1/models/mlp:predict", "{\"instances\":" + nested(x, 6) + "}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode preds = JSON.readTree(r.body()).get("predictions");
+        assertEquals(5, preds.size());
+        float[] got = new float[15];
+        for (int i = 0; i < 15; i++) {
+            got[i] = preds.get(i / 3).get(i % 3).floatValue();
+        }
+        assertData(want, JSON.valueToTree(got));
+        r = post("/v1/models/mlp:predict", "{\"inputs\":" + nested(x, 6) + "}");
+        assertEquals(3, JSON.readTree(r.body()).get("outputs").get(4).size());
+    }
+
+    @Test
+    void aTwoInputModelTakesNamedInputsAndAnswersEveryOutput() throws Exception {
+        float[] xa = rows(4, 3, 2);
+        float[] xb = rows(5, 3, 3);
+        List<INDArray> want = pair.predict(List.of(Nd4j.create(xa, new long[] {3, 2}, 'c'), Nd4j.create(xb, new long[] {3, 3}, 'c')));
+        HttpResponse<String> r = post("/v2/models/pair/infer", "{\"inputs\":[{\"name\":\"b\",\"shape\":[3,3],\"datatype\":\"FP32\",\"data\":" + flat(xb)
+                + "},{\"name\":\"a\",\"shape\":[3,2],\"datatype\":\"FP64\",\"data\":" + flat(xa) + "}],\"outputs\":[{\"name\":\"z\"}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode outs = JSON.readTree(r.body()).get("outputs");
+        assertEquals(1, outs.size());
+        assertEquals("z", outs.get(0).get("name").asText());
+        assertData(want.get(1).data().asFloat(), outs.get(0).get("data"));
+
+        StringBuilder instances = new StringBuilder("[");
+        for (int i = 0; i < 3; i++) {
+            instances.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"a\":[%s,%s],\"b\":[%s,%s,%s]}",
+                    xa[2 * i], xa[2 * i + 1], xb[3 * i], xb[3 * i + 1], xb[3 * i + 2]));
+        }
+        r = post("/v1/models/pair:predict", "{\"instances\":" + instances + "]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode preds = JSON.readTree(r.body()).get("predictions");
+        assertEquals(want.get(1).getFloat(2, 0), preds.get(2).get("z").get(0).floatValue(), 1e-6);
+        assertEquals(want.get(0).getFloat(1, 1), preds.get(1).get("y").get(1).floatValue(), 1e-6);
+    }
+
+    @Test
+    void everyErrorIsJsonWithItsStatusAndSaysWhatWasExpected() throws Exception {
+        String in = mlp.inputNames().get(0);
+        assertError(401, get("/v2/models/mlp", false), "bearer token");
+        assertError(404, get("/v2/models/nope", true), "no model 'nope'");
+        assertError(404, get("/v3/whatever", true), "no endpoint /v3/whatever");
+        assertError(400, post("/v2/models/mlp/infer", "{\"inputs\":[{\"name\":\"" + in + "\",\"shape\":[1,5],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5]}]}"),
+                "expected shape [n, 6] with datatype FP32");
+        assertError(400, post("/v2/models/mlp/infer", "{\"inputs\":[{\"name\":\"" + in + "\",\"shape\":[1,6],\"datatype\":\"BYTES\",\"data\":[1,2,3,4,5,6]}]}"),
+                "datatype BYTES is not supported");
+        assertError(400, post("/v2/models/mlp/infer", "{\"inputs\":[{\"name\":\"" + in + "\",\"shape\":[2,6],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5,6]}]}"),
+                "holds 12 values, \\\"data\\\" has 6");
+        assertError(400, post("/v2/models/mlp/infer", "{\"inputs\":[{\"name\":\"" + in + "\",\"shape\":[1,6],\"datatype\":\"INT32\",\"data\":[1,2,3,4,5,6.5]}]}"),
+                "takes integers");
+        assertError(400, post("/v2/models/pair/infer", "{\"inputs\":[{\"name\":\"a\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]}]}"),
+                "missing [b]");
+        assertError(400, post("/v1/models/mlp:predict", "{\"instances\":[[1,2,3,4,5,6],[1,2]]}"), "ragged");
+        assertError(400, post("/v1/models/mlp:predict", "{\"instances\":[[1,2,3"), "not valid JSON");
+        assertError(400, post("/v1/models/mlp:predict", "[]"), "expected a JSON object");
+        assertError(405, get("/v2/models/mlp/infer", true), "use POST");
+        assertError(413, post("/v1/models/mlp:predict", "{\"instances\":[" + "0,".repeat(1 << 20) + "0]}"), "at most");
+        assertEquals(200, get("/v2/health/live", false).statusCode(), "still up");
+        String metrics = get("/metrics", true).body();
+        assertTrue(metrics.contains("dlkit_request_errors_total{code=\"400\",endpoint=\"infer\",model=\"mlp\"}"), metrics);
+        assertTrue(metrics.contains("dlkit_request_errors_total{code=\"404\",endpoint=\"metadata\",model=\"\"}"), metrics);
+    }
+
+    private static void assertError(int status, HttpResponse<String> r, String contains) throws IOException {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body());
+        String text = e.get("error").toString();
+        assertTrue(text.contains(contains), "'" + contains + "' in " + text);
+        assertTrue(!text.contains("at dlkit.") && !text.contains("Exception"), "no stack trace: " + text);
+    }
+
+    @Test
+    void concurrentRequestsAreBatchedAndEachGetsItsOwnRows() throws Exception {
+        int clients = 32;
+        float[] x = rows(9, clients, 6);
+        float[] want = mlp.predict(Nd4j.create(x, new long[] {clients, 6}, 'c')).data().asFloat();
+        List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            float[] row = new float[6];
+            System.arraycopy(x, c * 6, row, 0, 6);
+            replies.add(client.sendAsync(postRequest("/v1/models/mlp:predict", "{\"instances\":[" + flat(row) + "]}"), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int c = 0; c < clients; c++) {
+            HttpResponse<String> r = replies.get(c).join();
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode p = JSON.readTree(r.body()).get("predictions").get(0);
+            for (int j = 0; j < 3; j++) {
+                assertEquals(want[c * 3 + j], p.get(j).floatValue(), 1e-6, "client " + c);
+            }
+        }
+        String metrics = get("/metrics", true).body();
+        assertTrue(metrics.contains("dlkit_batch_size_count{model=\"mlp\"}"), metrics);
+        // Fewer predictor runs than requests: some requests shared a batch.
+        double runs = Double.parseDouble(metrics.lines().filter(l -> l.startsWith("dlkit_batch_size_count{model=\"mlp\"}")).findFirst().orElseThrow().split(" ")[1]);
+        assertTrue(runs < clients, runs + " runs for " + clients + " requests");
+    }
+
+    @Test
+    void aReplacedModelIsReloadedAndACorruptReplacementKeepsTheOldOne() throws Exception {
+        float[] x = rows(11, 1, 6);
+        String body = "{\"instances\":[" + flat(x) + "]}";
+        float before = JSON.readTree(post("/v1/models/mlp:predict", body).body()).get("predictions").get(0).get(0).floatValue();
+        Model other = Sequential.of(Input.of(6), Dense.of(8).activation(Activation.RELU), Dense.of(3).activation(Activation.SOFTMAX));
+        other.initialize(99);
+        float want = other.predict(Nd4j.create(x, new long[] {1, 6}, 'c')).getFloat(0, 0);
+        Path tmp = dir.resolve("next.tmp");
+        other.save(dir.resolve("next.dlk"));
+        Files.move(dir.resolve("next.dlk"), tmp);
+        Files.move(tmp, dir.resolve("mlp.dlk"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        float now = before;
+        for (int i = 0; i < 200 && now == before; i++) {
+            Thread.sleep(25);
+            now = JSON.readTree(post("/v1/models/mlp:predict", body).body()).get("predictions").get(0).get(0).floatValue();
+        }
+        assertEquals(want, now, 1e-6, "the replacement serves");
+        Files.writeString(tmp, "not a zip");
+        Files.move(tmp, dir.resolve("mlp.dlk"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Thread.sleep(400);
+        HttpResponse<String> r = post("/v1/models/mlp:predict", body);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(want, JSON.readTree(r.body()).get("predictions").get(0).get(0).floatValue(), 1e-6, "the corrupt file did not replace it");
+    }
+
+    @Test
+    void stopAnswersEveryRequestInFlight() throws Exception {
+        float[] x = rows(13, 64, 6);
+        List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+        for (int c = 0; c < 64; c++) {
+            replies.add(client.sendAsync(postRequest("/v1/models/mlp:predict", "{\"instances\":" + nested(x, 6) + "}"), HttpResponse.BodyHandlers.ofString()));
+        }
+        Thread.sleep(20);
+        server.stop();
+        int answered = 0;
+        for (CompletableFuture<HttpResponse<String>> f : replies) {
+            try {
+                HttpResponse<String> r = f.join();
+                if (r.statusCode() == 503) {
+                    // Arrived after stopping began: refused in the API's form, not dropped.
+                    assertError(503, r, "shutting down");
+                    continue;
+                }
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals(64, JSON.readTree(r.body()).get("predictions").size());
+                answered++;
+            } catch (java.util.concurrent.CompletionException e) {
+                // Not yet accepted when the connector closed: refused, never half-answered.
+                assertTrue(e.getCause() instanceof IOException, String.valueOf(e.getCause()));
+            }
+        }
+        assertTrue(answered > 0, "requests in flight were answered");
+    }
+}
