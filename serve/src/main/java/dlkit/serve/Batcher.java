@@ -82,10 +82,6 @@ final class Batcher {
         closed = true;
     }
 
-    void awaitDrained(long millis) throws InterruptedException {
-        thread.join(millis);
-    }
-
     private synchronized boolean finished() {
         return closed && arriving == 0 && queue.isEmpty();
     }

@@ -198,11 +198,4 @@ final class ModelRepository implements AutoCloseable {
         poller.shutdownNow();
         served.values().forEach(m -> m.batcher().close());
     }
-
-    void awaitDrained(long millis) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        for (ServedModel m : served.values()) {
-            m.batcher().awaitDrained(Math.max(1, end - System.currentTimeMillis()));
-        }
-    }
 }

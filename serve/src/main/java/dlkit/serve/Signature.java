@@ -12,10 +12,6 @@ record Signature(List<String> inputs, List<int[]> inputShapes, List<String> outp
                 m.outputShapes().stream().map(Shape::dims).toList());
     }
 
-    int inputSize(int i) {
-        return size(inputShapes.get(i));
-    }
-
     int outputSize(int o) {
         return size(outputShapes.get(o));
     }
