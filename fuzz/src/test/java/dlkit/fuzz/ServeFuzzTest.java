@@ -1,6 +1,7 @@
 package dlkit.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dlkit.layers.Input;
 import dlkit.layers.LayerCall;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,8 +24,9 @@ import java.util.List;
 
 /**
  * Request bodies from strangers, to a real server on loopback: the first byte picks the endpoint (infer or predict)
- * and the model (one input [2, 3], or two inputs), the rest is the body. Every answer must be JSON with a status
- * below 500, and the server must still answer its health check.
+ * and the model (one input [2, 3], or two inputs) and, with its high bit, a binary-extension body whose JSON length
+ * is in the next two bytes; the rest is the body. Every answer must be JSON (or, in binary, start with its JSON
+ * header) with a status below 500.
  */
 class ServeFuzzTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,16 +64,25 @@ class ServeFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void requestBody(byte[] data) throws Exception {
         ModelServer s = server();
-        String path = PATHS[data.length == 0 ? 0 : (data[0] & 0xff) % PATHS.length];
-        byte[] body = data.length == 0 ? data : Arrays.copyOfRange(data, 1, data.length);
-        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 500) {
-            throw new AssertionError(path + " answered " + r.statusCode() + ": " + r.body());
+        int selector = data.length == 0 ? 0 : data[0] & 0xff;
+        String path = PATHS[selector % PATHS.length];
+        int from = Math.min(1, data.length);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path));
+        // The high bit: a body in the binary data extension, its JSON length in the next two bytes.
+        if ((selector & 0x80) != 0 && data.length >= 3) {
+            request.header("Inference-Header-Content-Length", String.valueOf((data[1] & 0xff) << 8 | data[2] & 0xff));
+            from = 3;
         }
-        JSON.readTree(r.body());
-        if (r.statusCode() != 200 && !JSON.readTree(r.body()).has("error")) {
-            throw new AssertionError(path + " answered " + r.statusCode() + " without an error message: " + r.body());
+        byte[] body = Arrays.copyOfRange(data, from, data.length);
+        HttpResponse<byte[]> r = CLIENT.send(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        int jsonLength = r.headers().firstValue("Inference-Header-Content-Length").map(Integer::parseInt).orElse(r.body().length);
+        String json = new String(r.body(), 0, jsonLength, StandardCharsets.UTF_8);
+        if (r.statusCode() >= 500) {
+            throw new AssertionError(path + " answered " + r.statusCode() + ": " + json);
+        }
+        JsonNode answer = JSON.readTree(json);
+        if (r.statusCode() != 200 && !answer.has("error")) {
+            throw new AssertionError(path + " answered " + r.statusCode() + " without an error message: " + json);
         }
     }
 }

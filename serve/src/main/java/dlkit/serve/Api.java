@@ -3,12 +3,15 @@ package dlkit.serve;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -22,27 +25,38 @@ import org.slf4j.LoggerFactory;
 final class Api {
     private static final Logger LOG = LoggerFactory.getLogger(Api.class);
     static final String JSON_TYPE = "application/json";
+    static final String BINARY_TYPE = "application/octet-stream";
 
-    record Reply(int status, String contentType, byte[] body) {}
+    /** {@code jsonLength} ≥ 0: the body is that much JSON and then binary tensors (the binary data extension). */
+    record Reply(int status, String contentType, byte[] body, int jsonLength) {
+        Reply(int status, String contentType, byte[] body) {
+            this(status, contentType, body, -1);
+        }
+    }
 
     private final ModelRepository repo;
     private final ServingMetrics metrics;
     private final byte @Nullable [] token;
+    private final Executor responses;
     final JsonFactory json = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(100).build()).build();
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(100).build())
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
 
-    Api(ModelRepository repo, ServingMetrics metrics, @Nullable String token) {
+    /** {@code responses} runs the answers of batched requests, so the batcher thread only predicts. */
+    Api(ModelRepository repo, ServingMetrics metrics, @Nullable String token, Executor responses) {
         this.repo = repo;
         this.metrics = metrics;
+        this.responses = responses;
         this.token = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     }
 
-    CompletableFuture<Reply> handle(String method, String path, @Nullable String authorization, byte[] body) {
+    /** {@code jsonLength}: the request's Inference-Header-Content-Length header, when it has one. */
+    CompletableFuture<Reply> handle(String method, String path, @Nullable String authorization, @Nullable String jsonLength, byte[] body) {
         long start = System.nanoTime();
         String[] label = {"", "other"};
         CompletableFuture<Reply> reply;
         try {
-            reply = route(method, path, authorization, body, label);
+            reply = route(method, path, authorization, jsonLength, body, label);
         } catch (BadRequest e) {
             reply = CompletableFuture.completedFuture(error(e.status, e.getMessage()));
         } catch (RuntimeException e) {
@@ -64,7 +78,8 @@ final class Api {
         });
     }
 
-    private CompletableFuture<Reply> route(String method, String path, @Nullable String authorization, byte[] body, String[] label) {
+    private CompletableFuture<Reply> route(String method, String path, @Nullable String authorization, @Nullable String jsonLength, byte[] body,
+            String[] label) {
         if (path.equals("/v2/health/live")) {
             label[1] = "health";
             requireGet(method);
@@ -120,7 +135,7 @@ final class Api {
                 case "infer" -> {
                     label[1] = "infer";
                     requirePost(method);
-                    return infer(name, label, body, true);
+                    return infer(name, label, body, jsonLength, true);
                 }
                 default -> throw new BadRequest(404, "no endpoint " + path);
             }
@@ -131,7 +146,7 @@ final class Api {
                 String name = rest.substring(0, rest.length() - ":predict".length());
                 label[1] = "predict";
                 requirePost(method);
-                return infer(name, label, body, false);
+                return infer(name, label, body, null, false);
             }
             if (!rest.contains("/") && !rest.contains(":")) {
                 label[1] = "status";
@@ -144,7 +159,7 @@ final class Api {
     }
 
     /** Admits the request to the model's batcher, parses it, queues it and answers in the protocol it came in. */
-    private CompletableFuture<Reply> infer(String name, String[] label, byte[] body, boolean oip) {
+    private CompletableFuture<Reply> infer(String name, String[] label, byte[] body, @Nullable String jsonLength, boolean oip) {
         ServedModel m;
         while (true) {
             m = model(name, label);
@@ -157,15 +172,23 @@ final class Api {
         Batcher b = m.batcher();
         try {
             if (oip) {
-                OpenInference.Request req = OpenInference.parse(json, body, name, sig);
-                return b.submit(req.rows()).thenApply(out -> new Reply(200, JSON_TYPE, OpenInference.response(json, name, req, sig, out)));
+                OpenInference.Request req = OpenInference.parse(json, body, jsonLength, name, sig);
+                return answer(b.submit(req.rows()), out -> {
+                    OpenInference.Response r = OpenInference.response(json, name, req, sig, out);
+                    return new Reply(200, r.jsonLength() < 0 ? JSON_TYPE : BINARY_TYPE, r.body(), r.jsonLength());
+                });
             }
             TensorFlowServing.Request req = TensorFlowServing.parse(json, body, name, sig);
-            return b.submit(req.rows()).thenApply(out -> new Reply(200, JSON_TYPE, TensorFlowServing.response(json, req, sig, out)));
+            return answer(b.submit(req.rows()), out -> new Reply(200, JSON_TYPE, TensorFlowServing.response(json, req, sig, out)));
         } catch (RuntimeException e) {
             b.abandon();
             throw e;
         }
+    }
+
+    /** A lone request ran on this thread and answers here; a batched one answers on another, not the batcher's. */
+    private CompletableFuture<Reply> answer(CompletableFuture<float[][]> outputs, Function<float[][], Reply> reply) {
+        return outputs.isDone() ? outputs.thenApply(reply) : outputs.thenApplyAsync(reply, responses);
     }
 
     private ServedModel model(String name, String[] label) {

@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
  * One model's dynamic batcher: a thread that takes queued requests, coalesces them up to {@code maxBatch} rows, runs
  * them as one {@link Predictor} call and splits the outputs back. It waits for more rows (up to {@code maxDelayNanos})
- * only while admitted requests are still being parsed, so a lone client never pays the delay. Closing lets every
- * admitted request finish first: a reload swaps in a new batcher while the old one drains.
+ * only while admitted requests are still being parsed, so a lone client never pays the delay; a request that finds
+ * nothing queued, nothing else arriving and the predictor idle runs on its own thread, with no hand-off at all.
+ * Closing lets every admitted request finish first: a reload swaps in a new batcher while the old one drains.
  */
 final class Batcher {
     private record Job(Rows rows, CompletableFuture<float[][]> result) {}
@@ -24,6 +26,8 @@ final class Batcher {
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final float[][] in;
     private final float[][] out;
+    /** Held by whichever thread runs the predictor: the batcher's, or a lone request's own. Guards in and out. */
+    private final ReentrantLock running = new ReentrantLock();
     private final Thread thread;
     /** Requests admitted but not yet queued (being parsed); guarded by {@code this} with {@link #closed}. */
     private int arriving;
@@ -63,9 +67,23 @@ final class Batcher {
         arriving--;
     }
 
-    /** Queues an admitted request's rows; the future completes with its outputs (n rows each) or the error. */
+    /**
+     * Queues an admitted request's rows; the future completes with its outputs (n rows each) or the error. A lone
+     * request is run before this returns, on the caller's thread, and its future is already complete.
+     */
     CompletableFuture<float[][]> submit(Rows rows) {
         CompletableFuture<float[][]> f = new CompletableFuture<>();
+        if (rows.n() <= maxBatch && queue.isEmpty() && alone() && running.tryLock()) {
+            try {
+                synchronized (this) {
+                    arriving--;
+                }
+                run(List.of(new Job(rows, f)), rows.n());
+            } finally {
+                running.unlock();
+            }
+            return f;
+        }
         queue.add(new Job(rows, f));
         synchronized (this) {
             arriving--;
@@ -84,6 +102,10 @@ final class Batcher {
 
     private synchronized boolean finished() {
         return closed && arriving == 0 && queue.isEmpty();
+    }
+
+    private synchronized boolean alone() {
+        return arriving == 1;
     }
 
     private synchronized boolean othersArriving() {
@@ -160,6 +182,7 @@ final class Batcher {
 
     /** Runs the jobs' rows as one predictor call and completes each with its slice of the outputs. */
     private void run(List<Job> jobs, int rows) {
+        running.lock();
         try {
             int at = 0;
             for (Job j : jobs) {
@@ -184,11 +207,14 @@ final class Batcher {
             }
         } catch (RuntimeException e) {
             jobs.forEach(j -> j.result.completeExceptionally(e));
+        } finally {
+            running.unlock();
         }
     }
 
     /** A request of more rows than a batch: its own predictor calls, maxBatch rows at a time. */
     private void runAlone(Job j) {
+        running.lock();
         try {
             int n = j.rows.n();
             float[][] mine = new float[out.length][];
@@ -211,6 +237,8 @@ final class Batcher {
             j.result.complete(mine);
         } catch (RuntimeException e) {
             j.result.completeExceptionally(e);
+        } finally {
+            running.unlock();
         }
     }
 }

@@ -17,6 +17,11 @@ record JsonTensor(float[] values, int count, int[] shape, boolean integral) {
 
     /** Reads the value at the parser's current token: a number (shape []) or an array. */
     static JsonTensor read(JsonParser p, String where) throws IOException {
+        return read(p, where, 64);
+    }
+
+    /** As {@link #read(JsonParser, String)}, with room for {@code expected} values from the start (grown if more come). */
+    static JsonTensor read(JsonParser p, String where, int expected) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
             return new JsonTensor(new float[] {p.getFloatValue()}, 1, new int[0], t == JsonToken.VALUE_NUMBER_INT);
@@ -24,11 +29,11 @@ record JsonTensor(float[] values, int count, int[] shape, boolean integral) {
         if (t != JsonToken.START_ARRAY) {
             throw new BadRequest(where + ": expected a number or an array of numbers, got " + describe(t));
         }
-        return readRest(p, p.nextToken(), where);
+        return readRest(p, p.nextToken(), where, expected);
     }
 
     /** An array whose {@code [} the caller has read, and whose first token after it is {@code first}. */
-    static JsonTensor readRest(JsonParser p, JsonToken first, String where) throws IOException {
+    static JsonTensor readRest(JsonParser p, JsonToken first, String where, int expected) throws IOException {
         JsonToken t = first;
         int[] dims = new int[MAX_RANK];
         Arrays.fill(dims, -1);
@@ -36,7 +41,7 @@ record JsonTensor(float[] values, int count, int[] shape, boolean integral) {
         int depth = 1;
         int leaf = -1;
         boolean integral = true;
-        float[] values = new float[64];
+        float[] values = new float[Math.max(1, Math.min(expected, 1 << 20))];
         int n = 0;
         while (true) {
             if (t == null) {

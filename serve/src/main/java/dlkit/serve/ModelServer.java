@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -41,10 +42,10 @@ public final class ModelServer implements AutoCloseable {
         this.repo = new ModelRepository(b.source, b.maxBatch, TimeUnit.MICROSECONDS.toNanos(b.maxDelayMicros), b.loader,
                 (model, rows) -> metrics[0].batch(model, rows));
         metrics[0] = new ServingMetrics(b.maxBatch, repo::models);
-        Api api = new Api(repo, metrics[0], b.token);
         QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, b.httpThreads), 4);
         threads.setName("dlkit-http");
         threads.setDaemon(true);
+        Api api = new Api(repo, metrics[0], b.token, threads);
         this.server = new Server(threads);
         this.connector = new ServerConnector(server, 1, 1);
         connector.setHost(b.host);
@@ -100,6 +101,8 @@ public final class ModelServer implements AutoCloseable {
 
     /** Jetty's side: the body read up to the limit (413 past it), the {@link Api}'s answer written when it completes. */
     private static final class Endpoints extends Handler.Abstract {
+        /** Past this, a refused body is not read to its end: the connection is closed instead. */
+        private static final long DRAIN_BYTES = 64L << 20;
         private final Api api;
         private final long maxBytes;
 
@@ -119,38 +122,64 @@ public final class ModelServer implements AutoCloseable {
                 write(response, callback, api.error(e.status, e.getMessage()));
                 return true;
             }
-            api.handle(method, path == null ? "" : path, request.getHeaders().get(HttpHeader.AUTHORIZATION), body)
+            HttpFields headers = request.getHeaders();
+            api.handle(method, path == null ? "" : path, headers.get(HttpHeader.AUTHORIZATION), headers.get(OpenInference.HEADER_LENGTH), body)
                     .whenComplete((r, e) -> write(response, callback, e == null ? r : api.error(500, "internal error")));
             return true;
         }
 
         private byte[] readBody(Request request) {
             long declared = request.getLength();
-            if (declared > maxBytes) {
-                throw new BadRequest(413, "the body is " + declared + " bytes; this server takes at most " + maxBytes);
-            }
-            byte[] buf = new byte[(int) Math.min(Math.max(declared, 0) + 1, maxBytes + 1)];
-            int n = 0;
             try (InputStream in = Content.Source.asInputStream(request)) {
-                int r;
-                while ((r = in.read(buf, n, buf.length - n)) > 0) {
-                    n += r;
-                    if (n > maxBytes) {
-                        throw new BadRequest(413, "the body is more than " + maxBytes + " bytes, the most this server takes");
-                    }
+                if (declared > maxBytes) {
+                    drain(in);
+                    throw new BadRequest(413, "the body is " + declared + " bytes; this server takes at most " + maxBytes);
+                }
+                // Sized by Content-Length when there is one (no copy at the end); grown while counting when chunked.
+                byte[] buf = new byte[(int) (declared >= 0 ? declared : Math.min(8192, maxBytes + 1))];
+                int n = 0;
+                while (true) {
                     if (n == buf.length) {
+                        if (declared >= 0) {
+                            break;
+                        }
+                        if (n > maxBytes) {
+                            drain(in);
+                            throw new BadRequest(413, "the body is more than " + maxBytes + " bytes, the most this server takes");
+                        }
                         buf = Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, maxBytes + 1));
                     }
+                    int r = in.read(buf, n, buf.length - n);
+                    if (r < 0) {
+                        break;
+                    }
+                    n += r;
                 }
+                return n == buf.length ? buf : Arrays.copyOf(buf, n);
             } catch (IOException e) {
                 throw new BadRequest(400, "reading the body: " + e.getMessage());
             }
-            return Arrays.copyOf(buf, n);
+        }
+
+        /**
+         * Reads and drops what is left of a refused body (up to {@link #DRAIN_BYTES}), so the client, still sending,
+         * reads the 413 rather than a connection reset.
+         */
+        private static void drain(InputStream in) throws IOException {
+            byte[] scratch = new byte[64 << 10];
+            long left = DRAIN_BYTES;
+            int r;
+            while (left > 0 && (r = in.read(scratch, 0, (int) Math.min(scratch.length, left))) >= 0) {
+                left -= r;
+            }
         }
 
         private static void write(Response response, Callback callback, Api.Reply r) {
             response.setStatus(r.status());
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, r.contentType());
+            if (r.jsonLength() >= 0) {
+                response.getHeaders().put(OpenInference.HEADER_LENGTH, r.jsonLength());
+            }
             response.write(true, ByteBuffer.wrap(r.body()), callback);
         }
     }

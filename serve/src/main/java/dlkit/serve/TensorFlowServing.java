@@ -91,8 +91,8 @@ final class TensorFlowServing {
                 throw new BadRequest("instances: model '" + model + "' takes inputs " + sig.inputs() + ": give each instance as an object of them");
             }
             // One input: the whole list is a batch [n, ...sample] (or [n] of single values).
-            JsonTensor t = JsonTensor.readRest(p, first, "instances");
             int[] sample = sig.inputShapes().get(0);
+            JsonTensor t = JsonTensor.readRest(p, first, "instances", Signature.size(sample));
             boolean flatSingles = t.shape().length == 1 && Signature.size(sample) == 1;
             if (t.count() == 0 || (!flatSingles && !Signature.isBatchOf(t.shape(), sample))) {
                 throw new BadRequest("instances: expected samples shaped " + Arrays.toString(sample) + " for input '" + sig.inputs().get(0)
@@ -120,7 +120,7 @@ final class TensorFlowServing {
                     throw new BadRequest(where + ": input '" + name + "' given twice");
                 }
                 seen[i] = true;
-                JsonTensor value = JsonTensor.read(p, where + "." + name);
+                JsonTensor value = JsonTensor.read(p, where + "." + name, Signature.size(sig.inputShapes().get(i)));
                 checkSample(value, sig.inputShapes().get(i), where + "." + name);
                 cols.add(i, value);
             }

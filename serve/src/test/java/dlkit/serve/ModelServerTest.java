@@ -17,14 +17,22 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -181,6 +189,86 @@ class ModelServerTest {
         assertEquals(want.get(0).getFloat(1, 1), preds.get(1).get("y").get(1).floatValue(), 1e-6);
     }
 
+    /** JSON, then raw bytes: a body in Triton's binary data extension, sent with its JSON length header. */
+    private HttpResponse<byte[]> postBinary(String path, String json, byte[] tensors, boolean header) throws IOException, InterruptedException {
+        byte[] head = json.getBytes(StandardCharsets.UTF_8);
+        byte[] body = Arrays.copyOf(head, head.length + tensors.length);
+        System.arraycopy(tensors, 0, body, head.length, tensors.length);
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).header("Authorization", "Bearer s3cret")
+                .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (header) {
+            r.header("Inference-Header-Content-Length", String.valueOf(head.length));
+        }
+        return client.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static byte[] littleEndian(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return b.array();
+    }
+
+    private static byte[] littleEndianDoubles(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) {
+            b.putDouble(f);
+        }
+        return b.array();
+    }
+
+    @Test
+    void theBinaryDataExtensionCarriesRawLittleEndianTensorsBothWays() throws Exception {
+        float[] xa = rows(6, 4, 2);
+        float[] xb = rows(7, 4, 3);
+        List<INDArray> want = pair.predict(List.of(Nd4j.create(xa, new long[] {4, 2}, 'c'), Nd4j.create(xb, new long[] {4, 3}, 'c')));
+        byte[] tensors = Arrays.copyOf(littleEndianDoubles(xb), 8 * 12 + 4 * 8);
+        System.arraycopy(littleEndian(xa), 0, tensors, 8 * 12, 4 * 8);
+        // b in FP64 first, then a in FP32, in the order listed; y answered in binary, z in JSON.
+        HttpResponse<byte[]> r = postBinary("/v2/models/pair/infer", "{\"inputs\":[{\"name\":\"b\",\"shape\":[4,3],\"datatype\":\"FP64\",\"parameters\":{\"binary_data_size\":96}},"
+                + "{\"name\":\"a\",\"shape\":[4,2],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":32}}],"
+                + "\"outputs\":[{\"name\":\"y\",\"parameters\":{\"binary_data\":true}},{\"name\":\"z\"}]}", tensors, true);
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        assertEquals("application/octet-stream", r.headers().firstValue("Content-Type").orElseThrow());
+        int jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        JsonNode outs = JSON.readTree(new String(r.body(), 0, jsonLength, StandardCharsets.UTF_8)).get("outputs");
+        assertEquals("y", outs.get(0).get("name").asText());
+        assertEquals(32, outs.get(0).get("parameters").get("binary_data_size").asInt());
+        assertTrue(outs.get(0).get("data") == null, "y's data is binary");
+        assertEquals(jsonLength + 32, r.body().length);
+        float[] y = new float[8];
+        ByteBuffer.wrap(r.body(), jsonLength, 32).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(y);
+        float[] wantY = want.get(0).data().asFloat();
+        for (int i = 0; i < 8; i++) {
+            assertEquals(wantY[i], y[i], 1e-6, "y " + i);
+        }
+        assertData(want.get(1).data().asFloat(), outs.get(1).get("data"));
+
+        // binary_data_output: every output in binary, in the model's order.
+        float[] x = rows(8, 2, 6);
+        r = postBinary("/v2/models/mlp/infer", "{\"parameters\":{\"binary_data_output\":true},\"inputs\":[{\"name\":\"" + mlp.inputNames().get(0)
+                + "\",\"shape\":[2,6],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":48}}]}", littleEndian(x), true);
+        assertEquals(200, r.statusCode());
+        jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        float[] got = new float[6];
+        ByteBuffer.wrap(r.body(), jsonLength, 24).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+        float[] wantMlp = mlp.predict(Nd4j.create(x, new long[] {2, 6}, 'c')).data().asFloat();
+        for (int i = 0; i < 6; i++) {
+            assertEquals(wantMlp[i], got[i], 1e-6, "mlp " + i);
+        }
+
+        String one = "{\"inputs\":[{\"name\":\"" + mlp.inputNames().get(0) + "\",\"shape\":[1,6],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":%d}}]}";
+        byte[] six = littleEndian(rows(9, 1, 6));
+        assertError(400, text(postBinary("/v2/models/mlp/infer", String.format(Locale.ROOT, one, 24), six, false)), "needs the header Inference-Header-Content-Length");
+        assertError(400, text(postBinary("/v2/models/mlp/infer", String.format(Locale.ROOT, one, 20), six, true)), "24 bytes after the JSON; the inputs' binary_data_size add up to 20");
+        assertError(400, text(postBinary("/v2/models/mlp/infer", String.format(Locale.ROOT, one, 48), six, true)), "only 24 are left");
+        assertError(400, text(postBinary("/v2/models/mlp/infer", String.format(Locale.ROOT, one, 22), six, true)), "not a whole number of FP32 values");
+        assertError(400, text(postBinary("/v2/models/mlp/infer", String.format(Locale.ROOT, one, 16), Arrays.copyOf(six, 16), true)), "its binary data has 4");
+        HttpResponse<String> bad = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v2/models/mlp/infer"))
+                .header("Authorization", "Bearer s3cret").header("Inference-Header-Content-Length", "9999")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(400, bad, "expected 0 to the body's 2");
+    }
+
     @Test
     void everyErrorIsJsonWithItsStatusAndSaysWhatWasExpected() throws Exception {
         String in = mlp.inputNames().get(0);
@@ -209,8 +297,18 @@ class ModelServerTest {
     }
 
     private static void assertError(int status, HttpResponse<String> r, String contains) throws IOException {
-        assertEquals(status, r.statusCode(), r.body());
-        JsonNode e = JSON.readTree(r.body());
+        assertError(status, new Answer(r.statusCode(), r.body()), contains);
+    }
+
+    private record Answer(int status, String body) {}
+
+    private static Answer text(HttpResponse<byte[]> r) {
+        return new Answer(r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+    }
+
+    private static void assertError(int status, Answer answer, String contains) throws IOException {
+        assertEquals(status, answer.status(), answer.body());
+        JsonNode e = JSON.readTree(answer.body());
         String text = e.get("error").toString();
         assertTrue(text.contains(contains), "'" + contains + "' in " + text);
         assertTrue(!text.contains("at dlkit.") && !text.contains("Exception"), "no stack trace: " + text);
@@ -218,28 +316,51 @@ class ModelServerTest {
 
     @Test
     void concurrentRequestsAreBatchedAndEachGetsItsOwnRows() throws Exception {
-        int clients = 32;
-        float[] x = rows(9, clients, 6);
-        float[] want = mlp.predict(Nd4j.create(x, new long[] {clients, 6}, 'c')).data().asFloat();
-        List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            float[] row = new float[6];
-            System.arraycopy(x, c * 6, row, 0, 6);
-            replies.add(client.sendAsync(postRequest("/v1/models/mlp:predict", "{\"instances\":[" + flat(row) + "]}"), HttpResponse.BodyHandlers.ofString()));
-        }
-        for (int c = 0; c < clients; c++) {
-            HttpResponse<String> r = replies.get(c).join();
-            assertEquals(200, r.statusCode(), r.body());
-            JsonNode p = JSON.readTree(r.body()).get("predictions").get(0);
-            for (int j = 0; j < 3; j++) {
-                assertEquals(want[c * 3 + j], p.get(j).floatValue(), 1e-6, "client " + c);
+        // 16 connections, each sending its rows one request after another: requests overlap, and the ones that
+        // arrive while the predictor is busy share a batch.
+        int clients = 16;
+        int each = 12;
+        float[] x = rows(9, clients * each, 6);
+        float[] want = mlp.predict(Nd4j.create(x, new long[] {clients * each, 6}, 'c')).data().asFloat();
+        double runsBefore = batchRuns();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<float[]>> got = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int first = c * each;
+                got.add(pool.submit(() -> {
+                    HttpClient own = HttpClient.newHttpClient();
+                    float[] answers = new float[each * 3];
+                    for (int k = 0; k < each; k++) {
+                        float[] row = Arrays.copyOfRange(x, (first + k) * 6, (first + k + 1) * 6);
+                        HttpResponse<String> r = own.send(postRequest("/v1/models/mlp:predict", "{\"instances\":[" + flat(row) + "]}"),
+                                HttpResponse.BodyHandlers.ofString());
+                        assertEquals(200, r.statusCode(), r.body());
+                        JsonNode p = JSON.readTree(r.body()).get("predictions").get(0);
+                        for (int j = 0; j < 3; j++) {
+                            answers[k * 3 + j] = p.get(j).floatValue();
+                        }
+                    }
+                    return answers;
+                }));
             }
+            for (int c = 0; c < clients; c++) {
+                float[] answers = got.get(c).get(60, TimeUnit.SECONDS);
+                for (int i = 0; i < answers.length; i++) {
+                    assertEquals(want[c * each * 3 + i], answers[i], 1e-6, "client " + c + ", value " + i);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
+        double runs = batchRuns() - runsBefore;
+        assertTrue(runs < clients * each, runs + " predictor runs for " + clients * each + " requests: none shared a batch");
+    }
+
+    private double batchRuns() throws IOException, InterruptedException {
         String metrics = get("/metrics", true).body();
-        assertTrue(metrics.contains("dlkit_batch_size_count{model=\"mlp\"}"), metrics);
-        // Fewer predictor runs than requests: some requests shared a batch.
-        double runs = Double.parseDouble(metrics.lines().filter(l -> l.startsWith("dlkit_batch_size_count{model=\"mlp\"}")).findFirst().orElseThrow().split(" ")[1]);
-        assertTrue(runs < clients, runs + " runs for " + clients + " requests");
+        return metrics.lines().filter(l -> l.startsWith("dlkit_batch_size_count{model=\"mlp\"}")).findFirst()
+                .map(l -> Double.parseDouble(l.split(" ")[1])).orElse(0.0);
     }
 
     @Test
