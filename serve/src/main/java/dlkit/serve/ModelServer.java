@@ -14,6 +14,8 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -47,7 +49,9 @@ public final class ModelServer implements AutoCloseable {
         threads.setDaemon(true);
         Api api = new Api(repo, metrics[0], b.token, threads);
         this.server = new Server(threads);
-        this.connector = new ServerConnector(server, 1, 1);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false); // no "Server: Jetty(version)" to strangers
+        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(b.host);
         connector.setPort(b.port);
         server.addConnector(connector);

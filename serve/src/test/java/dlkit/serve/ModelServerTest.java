@@ -126,7 +126,9 @@ class ModelServerTest {
 
     @Test
     void healthMetadataAndReadyFollowTheOpenInferenceProtocol() throws Exception {
-        assertEquals("{\"live\":true}", get("/v2/health/live", false).body());
+        HttpResponse<String> live = get("/v2/health/live", false);
+        assertEquals("{\"live\":true}", live.body());
+        assertTrue(live.headers().firstValue("Server").isEmpty(), "no server version sent: " + live.headers().map());
         assertEquals(200, get("/v2/health/ready", false).statusCode());
         JsonNode meta = JSON.readTree(get("/v2/models/pair", true).body());
         assertEquals("pair", meta.get("name").asText());
