@@ -15,7 +15,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN", description = "The model: .dlk, .keras, or model JSON.")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "The file to write: .dlk, .keras, .json or .weights.h5.")
+    @Parameters(index = "1", paramLabel = "OUT", description = "The file to write: .dlk, .keras, .json, .weights.h5 or .onnx (ONNX, written only).")
     Path out;
 
     @Option(names = "--weights", paramLabel = "FILE", description = "The .weights.h5 of a Keras JSON input (default: NAME.weights.h5 beside it, when present).")

@@ -46,8 +46,8 @@ final class ModelFiles {
             KerasFormat.writeJson(model, out);
             return out + " (Keras model JSON) and " + weights;
         }
-        if (!name.endsWith(".dlk") && !name.endsWith(".keras") && !name.endsWith(".weights.h5")) {
-            throw new dlkit.ConfigException(null, out + ": unknown model file type; expected a name ending in .dlk, .keras, .json or .weights.h5");
+        if (!name.endsWith(".dlk") && !name.endsWith(".keras") && !name.endsWith(".weights.h5") && !name.endsWith(".onnx")) {
+            throw new dlkit.ConfigException(null, out + ": unknown model file type; expected a name ending in .dlk, .keras, .json, .weights.h5 or .onnx");
         }
         model.save(out);
         return out.toString();

@@ -40,6 +40,21 @@ public abstract sealed class Preprocessing<C extends Record & LayerConfig, B ext
     /** dy/dx under statistic {@code s}. */
     abstract double slope(int s);
 
+    /**
+     * The layer as constants, for formats that write it as {@code x · slope + intercept} (ONNX export): at each
+     * position of a sample shaped {@code sample}, {@code [0]} the slope and {@code [1]} the intercept.
+     */
+    public final double @NonNull [] @NonNull [] affine(@NonNull Shape sample) {
+        int[] stat = statistics(sample);
+        double[][] ab = new double[2][sample.size()];
+        for (int p = 0; p < sample.size(); p++) {
+            int s = stat == null ? 0 : stat[p];
+            ab[0][p] = slope(s);
+            ab[1][p] = apply(0.0, s);
+        }
+        return ab;
+    }
+
     @Override
     public final @NonNull Shape outputShape(@NonNull Shape input) {
         statistics(input);

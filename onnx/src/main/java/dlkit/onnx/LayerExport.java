@@ -1,0 +1,49 @@
+package dlkit.onnx;
+
+import dlkit.ConfigException;
+import dlkit.layers.Layer;
+import dlkit.tensor.Shape;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** How one layer type becomes ONNX nodes; {@link OnnxExport#EXPORTS} maps stable type names to these. */
+@FunctionalInterface
+interface LayerExport {
+    /** Adds the nodes of one call of the layer and returns its output tensor's name. */
+    String export(Call call);
+
+    /**
+     * One call of a layer: its ONNX input tensors (channels-last, as dlkit lays data out) and their sample shapes,
+     * the output's sample shape, the layer's weights by their short names ({@code kernel}, {@code bias}), and where it
+     * is for messages.
+     */
+    record Call(Layer layer, List<String> inputs, List<Shape> inputShapes, Shape outputShape, Map<String, INDArray> weights, OnnxGraph graph,
+                String where) {
+        String input() {
+            return inputs.get(0);
+        }
+
+        Shape inputShape() {
+            return inputShapes.get(0);
+        }
+
+        /** Names for this call's tensors start with the layer's name. */
+        String base() {
+            return layer.name();
+        }
+
+        INDArray weight(String name) {
+            INDArray w = weights.get(name);
+            if (w == null) {
+                throw new IllegalStateException(where + ": no weight '" + name + "' among " + weights.keySet());
+            }
+            return w;
+        }
+
+        /** A layer or option ONNX export cannot express: refused (exit 2), never a silently different model. */
+        ConfigException unsupported(String what) {
+            return new ConfigException(where, what + " cannot be exported to ONNX yet");
+        }
+    }
+}
