@@ -36,6 +36,23 @@ class LayersInModelsTest {
         assertTrue(e.getMessage().contains("(None, 784)"), e.getMessage());
     }
 
+    /** A Flatten inside TimeDistributed moves no memory: the wrapper aliases its input too (it gave zeros before). */
+    @Test
+    void timeDistributedFlattenKeepsEveryValueAndPassesGradients() {
+        Model flat = Sequential.of(Input.of(3, 2, 2), dlkit.layers.recurrent.TimeDistributed.of(Flatten.of()));
+        float[] x = new float[2 * 12];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i - 7;
+        }
+        org.nd4j.linalg.api.ndarray.INDArray in = org.nd4j.linalg.factory.Nd4j.create(x, new long[] {2, 3, 2, 2}, 'c');
+        assertArrayEquals(x, flat.predict(in).dup('c').data().asFloat(), 0f);
+        Model m64 = Sequential.of(Input.of(3, 2, 2), dlkit.layers.recurrent.TimeDistributed.of(Flatten.of()),
+                dlkit.layers.recurrent.TimeDistributed.of(dlkit.layers.core.Dense.of(2))).withDType(dlkit.tensor.DType.FLOAT64);
+        m64.compile(dlkit.optim.Sgd.of(), dlkit.loss.Loss.MEAN_SQUARED_ERROR);
+        m64.initialize(3);
+        ModelTestKit.gradientCheck(m64, java.util.List.of(ModelTestKit.gaussian(4, 2, 3, 2, 2)), java.util.List.of(ModelTestKit.gaussian(5, 2, 3, 2)));
+    }
+
     @Test
     void residualBlockRejectsNonImages() {
         ShapeException e = assertThrows(ShapeException.class, () -> Sequential.of(Input.of(8, 8), ResidualBlock.of(4)));

@@ -190,4 +190,33 @@ final class ConvExports {
         String op = c.layer().type().startsWith("GlobalMax") ? "ReduceMax" : "ReduceMean";
         return c.graph().node(op, c.base(), List.of(c.input()), attr("axes", axes), attr("keepdims", cfg.keepdims() ? 1L : 0L));
     }
+
+    /** The block as its inner layers: main chain, shortcut chain (or the input), their sum, then ReLU. */
+    static String residualBlock(LayerExport.Call c) {
+        dlkit.layers.convolution.ResidualBlock block = (dlkit.layers.convolution.ResidualBlock) c.layer();
+        String main = chain(c, block.main());
+        List<dlkit.layers.convolution.ResidualBlock.Part> shortcut = block.shortcut(c.inputShape());
+        String skip = shortcut.isEmpty() ? c.input() : chain(c, shortcut);
+        OnnxGraph g = c.graph();
+        return g.node("Relu", c.base(), List.of(g.node("Add", c.base() + "/add", List.of(main, skip))));
+    }
+
+    private static String chain(LayerExport.Call c, List<dlkit.layers.convolution.ResidualBlock.Part> parts) {
+        String x = c.input();
+        Shape s = c.inputShape();
+        for (dlkit.layers.convolution.ResidualBlock.Part p : parts) {
+            Shape out = p.layer().outputShape(s);
+            java.util.Map<String, INDArray> weights = new java.util.HashMap<>();
+            c.weights().forEach((name, w) -> {
+                if (name.startsWith(p.prefix())) {
+                    weights.put(name.substring(p.prefix().length()), w);
+                }
+            });
+            LayerExport export = OnnxExport.EXPORTS.get(p.layer().type());
+            String base = c.base() + "/" + p.prefix().substring(0, p.prefix().length() - 1);
+            x = export.export(new LayerExport.Call(p.layer(), base, List.of(x), List.of(s), out, weights, c.graph(), c.where() + ", its " + p.prefix()));
+            s = out;
+        }
+        return x;
+    }
 }

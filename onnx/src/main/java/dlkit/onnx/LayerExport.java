@@ -14,23 +14,18 @@ interface LayerExport {
     String export(Call call);
 
     /**
-     * One call of a layer: its ONNX input tensors (channels-last, as dlkit lays data out) and their sample shapes,
+     * One call of a layer: the name its tensors' names start with (the layer's), its ONNX input tensors (channels-last, as dlkit lays data out) and their sample shapes,
      * the output's sample shape, the layer's weights by their short names ({@code kernel}, {@code bias}), and where it
      * is for messages.
      */
-    record Call(Layer layer, List<String> inputs, List<Shape> inputShapes, Shape outputShape, Map<String, INDArray> weights, OnnxGraph graph,
-                String where) {
+    record Call(Layer layer, String base, List<String> inputs, List<Shape> inputShapes, Shape outputShape, Map<String, INDArray> weights,
+                OnnxGraph graph, String where) {
         String input() {
             return inputs.get(0);
         }
 
         Shape inputShape() {
             return inputShapes.get(0);
-        }
-
-        /** Names for this call's tensors start with the layer's name. */
-        String base() {
-            return layer.name();
         }
 
         INDArray weight(String name) {

@@ -61,7 +61,13 @@ public final class OnnxExport {
             entry("Multiply", ShapeExports::merge),
             entry("Average", ShapeExports::merge),
             entry("Maximum", ShapeExports::merge),
-            entry("Concatenate", ShapeExports::merge));
+            entry("Concatenate", ShapeExports::merge),
+            entry("SimpleRNN", RecurrentExports::recurrent),
+            entry("LSTM", RecurrentExports::recurrent),
+            entry("GRU", RecurrentExports::recurrent),
+            entry("Bidirectional", RecurrentExports::bidirectional),
+            entry("TimeDistributed", RecurrentExports::timeDistributed),
+            entry("ResidualBlock", ConvExports::residualBlock));
 
     private OnnxExport() {}
 
@@ -131,7 +137,7 @@ public final class OnnxExport {
             }
             List<String> inputs = next.inputs().stream().map(onnxName::get).toList();
             List<Shape> inputShapes = next.inputs().stream().map(t -> shapes.get(byName.get(layerOf(t)))).toList();
-            String out = export.export(new LayerExport.Call(layer, inputs, inputShapes, shapes.get(next.layer()),
+            String out = export.export(new LayerExport.Call(layer, layer.name(), inputs, inputShapes, shapes.get(next.layer()),
                     weights.getOrDefault(layer.name(), Map.of()), g, where));
             onnxName.put(next.output(), out);
         }

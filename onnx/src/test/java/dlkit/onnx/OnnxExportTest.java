@@ -79,13 +79,24 @@ class OnnxExportTest {
         CASES.put("ZeroPadding2D", () -> seq(Input.of(3, 4, 2), dlkit.layers.reshaping.ZeroPadding2D.of(1, 0, 2, 1), dlkit.layers.convolution.Conv2D.of(2, 2)));
         CASES.put("Cropping2D", () -> seq(Input.of(6, 5, 2), dlkit.layers.reshaping.Cropping2D.of(1, 2, 0, 1)));
         CASES.put("UpSampling2D", () -> seq(Input.of(3, 4, 2), dlkit.layers.reshaping.UpSampling2D.of(2), dlkit.layers.reshaping.UpSampling2D.of(2, 3).interpolation("bilinear")));
+        CASES.put("SimpleRNN", () -> seq(Input.of(6, 3), dlkit.layers.recurrent.SimpleRNN.of(4).returnSequences(true),
+                dlkit.layers.recurrent.SimpleRNN.of(3).activation(Activation.RELU)));
+        CASES.put("LSTM", () -> seq(Input.of(6, 3), dlkit.layers.recurrent.LSTM.of(5).returnSequences(true), dlkit.layers.recurrent.LSTM.of(4)));
+        CASES.put("GRU", () -> seq(Input.of(6, 3), dlkit.layers.recurrent.GRU.of(4).returnSequences(true), dlkit.layers.recurrent.GRU.of(3).resetAfter(false)));
+        CASES.put("Bidirectional", () -> seq(Input.of(5, 3), dlkit.layers.recurrent.Bidirectional.of(dlkit.layers.recurrent.LSTM.of(4).returnSequences(true)),
+                dlkit.layers.recurrent.Bidirectional.of(dlkit.layers.recurrent.GRU.of(3).returnSequences(true)).mergeMode("sum"),
+                dlkit.layers.recurrent.Bidirectional.of(dlkit.layers.recurrent.SimpleRNN.of(2)).mergeMode("ave")));
+        CASES.put("TimeDistributed", () -> seq(Input.of(5, 4, 4, 1), dlkit.layers.recurrent.TimeDistributed.of(dlkit.layers.convolution.Conv2D.of(2, 3).activation(Activation.RELU)),
+                dlkit.layers.recurrent.TimeDistributed.of(dlkit.layers.reshaping.Flatten.of()), dlkit.layers.recurrent.TimeDistributed.of(dlkit.layers.core.Dense.of(3))));
+        CASES.put("ResidualBlock", () -> trained(seq(Input.of(6, 6, 3), dlkit.layers.convolution.ResidualBlock.of(3),
+                dlkit.layers.convolution.ResidualBlock.of(4).strides(2), layer("{\"type\": \"ResidualBlock\", \"filters\": 4, \"convolutions\": 3, \"batch_normalization\": false}"))));
         for (String merge : List.of("Add", "Subtract", "Multiply", "Average", "Maximum", "Concatenate")) {
             CASES.put(merge, () -> merged(merge));
         }
     }
 
     /** Types refused by name, for now, with the option named. */
-    static final List<String> NOT_YET = List.of("Input", "Masking", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed", "ResidualBlock");
+    static final List<String> NOT_YET = List.of("Input", "Masking");
 
     private static Layer layer(String json) {
         try {
@@ -115,13 +126,17 @@ class OnnxExportTest {
 
     /** BatchNormalization with moving statistics away from 0 and 1. */
     private static Model trainedBatchNorm() {
-        Model m = seq(Input.of(3, 4), dlkit.layers.normalization.BatchNormalization.of(), dlkit.layers.normalization.BatchNormalization.of().axis(1).scale(false));
+        return trained(seq(Input.of(3, 4), dlkit.layers.normalization.BatchNormalization.of(), dlkit.layers.normalization.BatchNormalization.of().axis(1).scale(false)));
+    }
+
+    /** Every weight random (variances positive), as if trained: BatchNormalization's statistics away from 0 and 1. */
+    private static Model trained(Model m) {
         Map<String, INDArray> w = m.getWeights();
         SplittableRandom r = new SplittableRandom(5);
         for (Map.Entry<String, INDArray> e : w.entrySet()) {
             INDArray a = e.getValue();
             for (long i = 0; i < a.length(); i++) {
-                a.putScalar(i, e.getKey().endsWith("variance") ? 0.5 + r.nextDouble() * 2 : r.nextGaussian());
+                a.putScalar(i, e.getKey().endsWith("variance") ? 0.5 + r.nextDouble() * 2 : 0.5 * r.nextGaussian());
             }
         }
         m.setWeights(w);
@@ -209,9 +224,12 @@ class OnnxExportTest {
         missing.removeAll(NOT_YET);
         assertEquals(new TreeSet<>(), missing, "layer types with no ONNX case");
         assertEquals(new TreeSet<>(CASES.keySet()), OnnxExport.supportedTypes(), "every exported type has a case, and every case is exported");
-        Model lstm = seq(Input.of(4, 3), dlkit.layers.recurrent.LSTM.of(5));
-        ConfigException e = assertThrows(ConfigException.class, () -> OnnxExport.toBytes(lstm));
-        assertTrue(e.getMessage().contains("type LSTM") && e.getMessage().contains("cannot be exported to ONNX yet"), e.getMessage());
+        Model masking = seq(Input.of(4, 3), dlkit.layers.core.Masking.of(0), dlkit.layers.recurrent.LSTM.of(5));
+        ConfigException e = assertThrows(ConfigException.class, () -> OnnxExport.toBytes(masking));
+        assertTrue(e.getMessage().contains("type Masking") && e.getMessage().contains("cannot be exported to ONNX yet"), e.getMessage());
+        Model backwards = seq(Input.of(4, 3), dlkit.layers.recurrent.LSTM.of(5).goBackwards(true));
+        e = assertThrows(ConfigException.class, () -> OnnxExport.toBytes(backwards));
+        assertTrue(e.getMessage().contains("go_backwards cannot be exported to ONNX yet"), e.getMessage());
         Model masked = seq(Input.of(5), dlkit.layers.core.Embedding.of(10, 4).maskZero(true), dlkit.layers.pooling.GlobalAveragePooling1D.of());
         e = assertThrows(ConfigException.class, () -> OnnxExport.toBytes(masked));
         assertTrue(e.getMessage().contains("mask_zero=true"), e.getMessage());
@@ -238,8 +256,7 @@ class OnnxExportTest {
                 }
             }
         }
-        assertEquals(List.of("fashion-mnist-lstm.json", "fashion-mnist-resnet.json", "license-snippets-lstm.json"), refused,
-                "configs refused (LSTM and ResidualBlock are not exported yet); exported: " + exported);
+        assertEquals(List.of(), refused, "configs refused; exported: " + exported);
         assertTrue(exported.contains("fashion-mnist-mlp.json") && exported.contains("fashion-mnist-cnn.json"), "exported: " + exported);
     }
 

@@ -104,9 +104,11 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
     }
 
     /** An inner layer with the prefix its weights take. */
-    record Part(String prefix, Layer layer) {}
+    /** An inner layer and the prefix of its weights' names. */
+    public record Part(@NonNull String prefix, @NonNull Layer layer) {}
 
-    List<Part> main() {
+    /** The main chain, in order (for formats that write the block as its inner layers: ONNX export). */
+    public @NonNull List<Part> main() {
         int f = config().filters();
         int k = config().kernelSize();
         int[] sizes = config().convolutions() == 2 ? new int[] {k, k} : new int[] {1, k, 1};
@@ -129,7 +131,8 @@ public final class ResidualBlock extends AbstractLayer<ResidualBlock.Config, Res
         return parts;
     }
 
-    List<Part> shortcut(Shape input) {
+    /** The shortcut chain for an input shaped {@code input}: empty for the identity. */
+    public @NonNull List<Part> shortcut(@NonNull Shape input) {
         if (config().strides() == 1 && input.dim(2) == config().filters()) {
             return List.of();
         }

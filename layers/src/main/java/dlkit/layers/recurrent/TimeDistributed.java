@@ -78,6 +78,12 @@ public final class TimeDistributed extends AbstractLayer<TimeDistributed.Config,
         return inner.params(item(input));
     }
 
+    /** A Flatten or Reshape inside moves nothing: its output is its input's memory, so this layer's is too. */
+    @Override
+    public boolean aliasesInput() {
+        return inner.aliasesInput();
+    }
+
     @Override
     public Kernel compile(BuildContext ctx) {
         int steps = ctx.inputShape().dim(0);
