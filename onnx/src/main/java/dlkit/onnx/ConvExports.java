@@ -214,7 +214,7 @@ final class ConvExports {
             });
             LayerExport export = OnnxExport.EXPORTS.get(p.layer().type());
             String base = c.base() + "/" + p.prefix().substring(0, p.prefix().length() - 1);
-            x = export.export(new LayerExport.Call(p.layer(), base, List.of(x), List.of(s), out, weights, c.graph(), c.where() + ", its " + p.prefix()));
+            x = export.export(new LayerExport.Call(p.layer(), base, List.of(x), List.of(s), out, weights, c.graph(), c.where() + ", its " + p.prefix(), null));
             s = out;
         }
         return x;

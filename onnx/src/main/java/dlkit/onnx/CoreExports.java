@@ -67,9 +67,6 @@ final class CoreExports {
     /** Gather of rows by id; the ids arrive as the model's float input and are cast, as dlkit casts them. */
     static String embedding(LayerExport.Call c) {
         Embedding.Config cfg = ((Embedding) c.layer()).config();
-        if (cfg.maskZero()) {
-            throw c.unsupported("mask_zero=true (the mask its consumers apply)");
-        }
         OnnxGraph g = c.graph();
         INDArray e = c.weight("embeddings");
         String ids = g.node("Cast", c.base() + "/ids", List.of(c.input()), attr("to", (long) onnx.Onnx.TensorProto.DataType.INT64.getNumber()));

@@ -5,6 +5,7 @@ import dlkit.layers.Layer;
 import dlkit.tensor.Shape;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** How one layer type becomes ONNX nodes; {@link OnnxExport#EXPORTS} maps stable type names to these. */
@@ -15,11 +16,12 @@ interface LayerExport {
 
     /**
      * One call of a layer: the name its tensors' names start with (the layer's), its ONNX input tensors (channels-last, as dlkit lays data out) and their sample shapes,
-     * the output's sample shape, the layer's weights by their short names ({@code kernel}, {@code bias}), and where it
-     * is for messages.
+     * the output's sample shape, the layer's weights by their short names ({@code kernel}, {@code bias}), where it
+     * is for messages, and the time-step mask ([batch, steps], float 1 real / 0 padding) it receives — or, for a layer
+     * that makes one (Masking, Embedding with mask_zero), the mask it makes.
      */
     record Call(Layer layer, String base, List<String> inputs, List<Shape> inputShapes, Shape outputShape, Map<String, INDArray> weights,
-                OnnxGraph graph, String where) {
+                OnnxGraph graph, String where, @Nullable String mask) {
         String input() {
             return inputs.get(0);
         }

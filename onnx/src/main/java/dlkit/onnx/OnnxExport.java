@@ -5,6 +5,7 @@ import static java.util.Map.entry;
 import dlkit.ConfigException;
 import dlkit.files.AtomicFile;
 import dlkit.layers.Layer;
+import dlkit.layers.MaskRule;
 import dlkit.model.Model;
 import dlkit.tensor.Shape;
 import java.nio.file.Path;
@@ -67,7 +68,8 @@ public final class OnnxExport {
             entry("GRU", RecurrentExports::recurrent),
             entry("Bidirectional", RecurrentExports::bidirectional),
             entry("TimeDistributed", RecurrentExports::timeDistributed),
-            entry("ResidualBlock", ConvExports::residualBlock));
+            entry("ResidualBlock", ConvExports::residualBlock),
+            entry("Masking", Masks::masking));
 
     private OnnxExport() {}
 
@@ -113,6 +115,7 @@ public final class OnnxExport {
             }
         }
         Map<String, Map<String, INDArray>> weights = weightsByLayer(model);
+        Map<String, String> masks = new HashMap<>();
 
         record Pending(int layer, String output, List<String> inputs) {}
         List<Pending> pending = new ArrayList<>();
@@ -137,9 +140,19 @@ public final class OnnxExport {
             }
             List<String> inputs = next.inputs().stream().map(onnxName::get).toList();
             List<Shape> inputShapes = next.inputs().stream().map(t -> shapes.get(byName.get(layerOf(t)))).toList();
+            // The time-step mask follows dlkit's rules: made by Masking and Embedding(mask_zero), passed on by layers that
+            // keep the steps, used by the recurrent layers, dropped by the rest.
+            String mask = masks.get(next.inputs().get(0));
+            MaskRule rule = layer.maskRule();
+            if (rule == MaskRule.MAKE) {
+                mask = Masks.make(layer, inputs.get(0), g);
+            }
             String out = export.export(new LayerExport.Call(layer, layer.name(), inputs, inputShapes, shapes.get(next.layer()),
-                    weights.getOrDefault(layer.name(), Map.of()), g, where));
+                    weights.getOrDefault(layer.name(), Map.of()), g, where, mask));
             onnxName.put(next.output(), out);
+            if (mask != null && rule != MaskRule.DROP) {
+                masks.put(next.output(), mask);
+            }
         }
         for (int o = 0; o < model.outputNames().size(); o++) {
             String name = model.outputNames().get(o);

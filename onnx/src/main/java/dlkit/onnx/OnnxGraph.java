@@ -69,6 +69,15 @@ final class OnnxGraph {
         return name;
     }
 
+    /** A 0-d int64 constant (CumSum's axis). */
+    String int64Scalar(String base, long value) {
+        String name = fresh(base);
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
+        proto.addInitializer(Onnx.TensorProto.newBuilder().setName(name).setDataType(Onnx.TensorProto.DataType.INT64.getNumber())
+                .setRawData(ByteString.copyFrom(b.array())));
+        return name;
+    }
+
     /** A float32 scalar constant. */
     String scalar(String base, float value) {
         return floats(base, new float[] {value});

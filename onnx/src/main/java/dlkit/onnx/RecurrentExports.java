@@ -189,7 +189,38 @@ final class RecurrentExports {
         if (layer instanceof GRU gru) {
             attrs.add(attr("linear_before_reset", gru.config().resetAfter() ? 1L : 0L));
         }
-        String x = g.node("Transpose", base + "/time_first", List.of(c.input()), attr("perm", 1L, 0L, 2L));
+        // A mask: each sample's real steps moved to the front, in order (TopK on a key that ranks them first), and
+        // their count as sequence_lens — the same as dlkit skipping the padded steps wherever they are.
+        String seq = c.input();
+        String lensF = null;
+        String lens = null;
+        int steps = c.inputShape().dim(0);
+        if (c.mask() != null) {
+            if (n == 2 && sequences) {
+                throw c.unsupported("a masked Bidirectional with return_sequences");
+            }
+            float[] down = new float[steps];
+            float[] up = new float[steps];
+            for (int t = 0; t < steps; t++) {
+                down[t] = steps - t;
+                up[t] = t + 1;
+            }
+            String mk = c.mask();
+            String realKey = g.node("Mul", base + "/real_key", List.of(mk, g.floats(base + "/down", down, 1, steps)));
+            String padKey = g.node("Mul", base + "/pad_key", List.of(g.node("Sub", base + "/padding", List.of(g.scalar(base + "/one", 1f), mk)),
+                    g.floats(base + "/up", up, 1, steps)));
+            String key = g.node("Sub", base + "/key", List.of(realKey, padKey));
+            String order = g.fresh(base + "/order");
+            g.node("TopK", List.of(key, g.int64s(base + "/steps", steps)), List.of(g.fresh(base + "/keys"), order), attr("axis", 1L), attr("largest", 1L),
+                    attr("sorted", 1L));
+            seq = g.node("GatherND", base + "/real_first", List.of(c.input(), g.node("Unsqueeze", base + "/order_3d", List.of(order,
+                    g.int64s(base + "/last", -1)))), attr("batch_dims", 1L));
+            lensF = g.node("ReduceSum", base + "/real_steps", List.of(mk, g.int64s(base + "/time_axis", 1)), attr("keepdims", 0L));
+            // ONNX Runtime wants lengths ≥ 1; an all-padding sample's output is zeroed below instead.
+            lens = g.node("Cast", base + "/lens", List.of(g.node("Max", base + "/at_least_one", List.of(lensF, g.scalar(base + "/one_step", 1f)))),
+                    attr("to", (long) Onnx.TensorProto.DataType.INT32.getNumber()));
+        }
+        String x = g.node("Transpose", base + "/time_first", List.of(seq), attr("perm", 1L, 0L, 2L));
         String op = switch (type) {
             case "LSTM" -> "LSTM";
             case "GRU" -> "GRU";
@@ -197,16 +228,40 @@ final class RecurrentExports {
         };
         String y = g.fresh(base + "/y");
         String yh = g.fresh(base + "/y_h");
-        g.node(op, List.of(x, g.floats(base + "/W", w, n, gates, in), g.floats(base + "/R", r, n, gates, h), g.floats(base + "/B", b, n, 2L * gates)),
-                List.of(y, yh), attrs.toArray(Onnx.AttributeProto[]::new));
+        List<String> opInputs = new ArrayList<>(List.of(x, g.floats(base + "/W", w, n, gates, in), g.floats(base + "/R", r, n, gates, h),
+                g.floats(base + "/B", b, n, 2L * gates)));
+        if (lens != null) {
+            opInputs.add(lens);
+        }
+        g.node(op, opInputs, List.of(y, yh), attrs.toArray(Onnx.AttributeProto[]::new));
         if (!sequences) {
             // Y_h [directions, batch, h] → [batch, directions·h] (forward then backward, as Keras concatenates).
             String t = g.node("Transpose", base + "/batch_first", List.of(yh), attr("perm", 1L, 0L, 2L));
-            return mergeDirections(g, t, n, merge, base, new long[] {-1, (long) n * h}, 1);
+            String out = mergeDirections(g, t, n, merge, base + (lensF == null ? "" : "/merged"), new long[] {-1, (long) n * h}, 1);
+            if (lensF == null) {
+                return out;
+            }
+            String any = g.node("Cast", base + "/any_real", List.of(g.node("Greater", base + "/has_real", List.of(lensF, g.scalar(base + "/zero", 0f)))),
+                    attr("to", Masks.FLOAT));
+            return g.node("Mul", base, List.of(out, g.node("Unsqueeze", base + "/any_real_2d", List.of(any, g.int64s(base + "/last_axis", -1)))));
         }
         // Y [time, directions, batch, h] → [batch, time, directions, h] → [batch, time, directions·h].
         String t = g.node("Transpose", base + "/batch_first", List.of(y), attr("perm", 2L, 0L, 1L, 3L));
-        return mergeDirections(g, t, n, merge, base, new long[] {-1, c.inputShape().dim(0), (long) n * h}, 2);
+        String out = mergeDirections(g, t, n, merge, base + (lensF == null ? "" : "/compact"), new long[] {-1, steps, (long) n * h}, 2);
+        if (lensF == null) {
+            return out;
+        }
+        // Back to the original steps: step t shows the output after the real steps up to it (a padded step repeats the
+        // state before it, as dlkit carries it; zeros before the first real step).
+        String seen = g.node("CumSum", base + "/real_so_far", List.of(c.mask(), g.int64Scalar(base + "/cumsum_axis", 1)));
+        String index = g.node("Cast", base + "/index_f", List.of(g.node("Sub", base + "/minus_one", List.of(seen, g.scalar(base + "/one_back", 1f)))),
+                attr("to", (long) Onnx.TensorProto.DataType.INT64.getNumber()));
+        String clamped = g.node("Max", base + "/index", List.of(index, g.int64s(base + "/first", 0)));
+        String back = g.node("GatherND", base + "/in_place", List.of(out, g.node("Unsqueeze", base + "/index_3d", List.of(clamped,
+                g.int64s(base + "/index_last", -1)))), attr("batch_dims", 1L));
+        String started = g.node("Cast", base + "/started", List.of(g.node("Greater", base + "/any_so_far", List.of(seen, g.scalar(base + "/none", 0f)))),
+                attr("to", Masks.FLOAT));
+        return g.node("Mul", base, List.of(back, g.node("Unsqueeze", base + "/started_3d", List.of(started, g.int64s(base + "/started_last", -1)))));
     }
 
     /** The inner layer on every time step at once: [n, t, …] folded to [n·t, …], exported, unfolded. */
@@ -227,7 +282,7 @@ final class RecurrentExports {
         String x = g.node("Reshape", c.base() + "/fold", List.of(c.input(), g.int64s(c.base() + "/fold_shape", folded)));
         dlkit.tensor.Shape step = dlkit.tensor.Shape.of(java.util.Arrays.copyOfRange(in, 1, in.length));
         dlkit.tensor.Shape stepOut = dlkit.tensor.Shape.of(java.util.Arrays.copyOfRange(out, 1, out.length));
-        String y = export.export(new LayerExport.Call(inner, c.base() + "/" + inner.type(), List.of(x), List.of(step), stepOut, c.weights(), g, c.where() + ", its " + inner.type()));
+        String y = export.export(new LayerExport.Call(inner, c.base() + "/" + inner.type(), List.of(x), List.of(step), stepOut, c.weights(), g, c.where() + ", its " + inner.type(), null));
         long[] unfolded = new long[out.length + 1];
         unfolded[0] = -1;
         for (int i = 0; i < out.length; i++) {
