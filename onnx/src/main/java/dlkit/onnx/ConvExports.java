@@ -132,29 +132,29 @@ final class ConvExports {
      */
     static String conv2dTranspose(LayerExport.Call c) {
         Conv2DTranspose.Config cfg = ((Conv2DTranspose) c.layer()).config();
-        if (cfg.outputPadding() != null) {
-            throw c.unsupported("output_padding");
-        }
         OnnxGraph g = c.graph();
         INDArray k = c.weight("kernel"); // [kh, kw, out, in]
         INDArray t = k.permute(3, 2, 0, 1).dup('c');
         String kernel = g.floats(c.base() + "/kernel", CoreExports.values(t), t.shape());
         long[] pads = new long[4];
+        long[] extra = new long[2];
         if (cfg.padding() == Padding.SAME) {
             for (int i = 0; i < 2; i++) {
                 int total = (cfg.kernelSize().get(i) - 1) * cfg.dilationRate().get(i) + 1 - cfg.strides().get(i);
-                if (total < 0) {
-                    throw c.unsupported("padding=\"same\" with strides larger than the kernel");
+                if (total >= 0) {
+                    pads[i] = total / 2;
+                    pads[2 + i] = total - total / 2;
+                } else {
+                    // A stride beyond the kernel leaves zeros after each window's values: in·s still, by output_padding.
+                    extra[i] = -total;
                 }
-                pads[i] = total / 2;
-                pads[2 + i] = total - total / 2;
             }
         }
         String x = toChannelsFirst(g, c.input(), 3, c.base());
         List<String> in = cfg.useBias() ? List.of(x, kernel, g.floats(c.base() + "/bias", CoreExports.values(c.weight("bias")), cfg.filters()))
                 : List.of(x, kernel);
         String y = g.node("ConvTranspose", c.base() + "/conv_transpose", in, attr("kernel_shape", longs(cfg.kernelSize())),
-                attr("strides", longs(cfg.strides())), attr("dilations", longs(cfg.dilationRate())), attr("pads", pads));
+                attr("strides", longs(cfg.strides())), attr("dilations", longs(cfg.dilationRate())), attr("pads", pads), attr("output_padding", extra));
         return Activations.apply(g, toChannelsLast(g, y, 3, c.base()), cfg.activation(), c.base());
     }
 
@@ -214,7 +214,7 @@ final class ConvExports {
             });
             LayerExport export = OnnxExport.EXPORTS.get(p.layer().type());
             String base = c.base() + "/" + p.prefix().substring(0, p.prefix().length() - 1);
-            x = export.export(new LayerExport.Call(p.layer(), base, List.of(x), List.of(s), out, weights, c.graph(), c.where() + ", its " + p.prefix(), null));
+            x = export.export(new LayerExport.Call(p.layer(), base, List.of(x), List.of(s), out, weights, c.graph(), c.where() + ", its " + p.prefix(), null)).get(0);
             s = out;
         }
         return x;

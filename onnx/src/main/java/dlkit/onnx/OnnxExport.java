@@ -1,5 +1,6 @@
 package dlkit.onnx;
 
+import static dlkit.onnx.LayerExport.one;
 import static java.util.Map.entry;
 
 import dlkit.ConfigException;
@@ -31,45 +32,45 @@ public final class OnnxExport {
 
     /** Layer type name → its export; a type not here is refused by name. */
     static final Map<String, LayerExport> EXPORTS = Map.ofEntries(
-            entry("Dense", CoreExports::dense),
-            entry("Activation", CoreExports::activation),
-            entry("Dropout", CoreExports::identity),
-            entry("GaussianNoise", CoreExports::identity),
-            entry("ActivityRegularization", CoreExports::identity),
-            entry("Flatten", CoreExports::flatten),
-            entry("Reshape", CoreExports::reshape),
-            entry("Embedding", CoreExports::embedding),
-            entry("BatchNormalization", CoreExports::batchNormalization),
-            entry("Rescaling", ShapeExports::perValueAffine),
-            entry("Normalization", ShapeExports::perValueAffine),
-            entry("Conv1D", ConvExports::conv1d),
-            entry("Conv2D", ConvExports::conv2d),
-            entry("DepthwiseConv2D", ConvExports::depthwise),
-            entry("Conv2DTranspose", ConvExports::conv2dTranspose),
-            entry("MaxPooling1D", ConvExports::pool1d),
-            entry("AveragePooling1D", ConvExports::pool1d),
-            entry("MaxPooling2D", ConvExports::pool2d),
-            entry("AveragePooling2D", ConvExports::pool2d),
-            entry("GlobalAveragePooling1D", ConvExports::globalPool),
-            entry("GlobalMaxPooling1D", ConvExports::globalPool),
-            entry("GlobalAveragePooling2D", ConvExports::globalPool),
-            entry("GlobalMaxPooling2D", ConvExports::globalPool),
-            entry("ZeroPadding2D", ShapeExports::zeroPadding2d),
-            entry("Cropping2D", ShapeExports::cropping2d),
-            entry("UpSampling2D", ShapeExports::upSampling2d),
-            entry("Add", ShapeExports::merge),
-            entry("Subtract", ShapeExports::merge),
-            entry("Multiply", ShapeExports::merge),
-            entry("Average", ShapeExports::merge),
-            entry("Maximum", ShapeExports::merge),
-            entry("Concatenate", ShapeExports::merge),
+            entry("Dense", one(CoreExports::dense)),
+            entry("Activation", one(CoreExports::activation)),
+            entry("Dropout", one(CoreExports::identity)),
+            entry("GaussianNoise", one(CoreExports::identity)),
+            entry("ActivityRegularization", one(CoreExports::identity)),
+            entry("Flatten", one(CoreExports::flatten)),
+            entry("Reshape", one(CoreExports::reshape)),
+            entry("Embedding", one(CoreExports::embedding)),
+            entry("BatchNormalization", one(CoreExports::batchNormalization)),
+            entry("Rescaling", one(ShapeExports::perValueAffine)),
+            entry("Normalization", one(ShapeExports::perValueAffine)),
+            entry("Conv1D", one(ConvExports::conv1d)),
+            entry("Conv2D", one(ConvExports::conv2d)),
+            entry("DepthwiseConv2D", one(ConvExports::depthwise)),
+            entry("Conv2DTranspose", one(ConvExports::conv2dTranspose)),
+            entry("MaxPooling1D", one(ConvExports::pool1d)),
+            entry("AveragePooling1D", one(ConvExports::pool1d)),
+            entry("MaxPooling2D", one(ConvExports::pool2d)),
+            entry("AveragePooling2D", one(ConvExports::pool2d)),
+            entry("GlobalAveragePooling1D", one(ConvExports::globalPool)),
+            entry("GlobalMaxPooling1D", one(ConvExports::globalPool)),
+            entry("GlobalAveragePooling2D", one(ConvExports::globalPool)),
+            entry("GlobalMaxPooling2D", one(ConvExports::globalPool)),
+            entry("ZeroPadding2D", one(ShapeExports::zeroPadding2d)),
+            entry("Cropping2D", one(ShapeExports::cropping2d)),
+            entry("UpSampling2D", one(ShapeExports::upSampling2d)),
+            entry("Add", one(ShapeExports::merge)),
+            entry("Subtract", one(ShapeExports::merge)),
+            entry("Multiply", one(ShapeExports::merge)),
+            entry("Average", one(ShapeExports::merge)),
+            entry("Maximum", one(ShapeExports::merge)),
+            entry("Concatenate", one(ShapeExports::merge)),
             entry("SimpleRNN", RecurrentExports::recurrent),
             entry("LSTM", RecurrentExports::recurrent),
             entry("GRU", RecurrentExports::recurrent),
             entry("Bidirectional", RecurrentExports::bidirectional),
-            entry("TimeDistributed", RecurrentExports::timeDistributed),
-            entry("ResidualBlock", ConvExports::residualBlock),
-            entry("Masking", Masks::masking));
+            entry("TimeDistributed", one(RecurrentExports::timeDistributed)),
+            entry("ResidualBlock", one(ConvExports::residualBlock)),
+            entry("Masking", one(Masks::masking)));
 
     private OnnxExport() {}
 
@@ -96,17 +97,14 @@ public final class OnnxExport {
         OnnxGraph g = new OnnxGraph();
         g.proto.setName(model.name());
         List<Layer> layers = model.layers();
-        List<Shape> shapes = model.layerOutputShapes();
-        Map<String, Integer> byName = new HashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            byName.put(layers.get(i).name(), i);
-        }
         // The graph's own inputs and outputs keep the model's names exactly; inner tensors are named around them.
         Map<String, String> onnxName = new HashMap<>();
+        Map<String, Shape> shapeOf = new HashMap<>();
         for (int i = 0; i < model.inputNames().size(); i++) {
             String in = model.inputNames().get(i);
             g.reserve(in);
             onnxName.put(in, in);
+            shapeOf.put(in, model.inputShapes().get(i));
             g.proto.addInput(OnnxGraph.value(in, model.inputShapes().get(i).dims()));
         }
         for (String out : model.outputNames()) {
@@ -139,7 +137,8 @@ public final class OnnxExport {
                 throw new ConfigException(where, "layer type " + layer.type() + " cannot be exported to ONNX yet; exported types: " + supportedTypes());
             }
             List<String> inputs = next.inputs().stream().map(onnxName::get).toList();
-            List<Shape> inputShapes = next.inputs().stream().map(t -> shapes.get(byName.get(layerOf(t)))).toList();
+            List<Shape> inputShapes = next.inputs().stream().map(shapeOf::get).toList();
+            List<Shape> outputShapes = layer.outputShapes(inputShapes);
             // The time-step mask follows dlkit's rules: made by Masking and Embedding(mask_zero), passed on by layers that
             // keep the steps, used by the recurrent layers, dropped by the rest.
             String mask = masks.get(next.inputs().get(0));
@@ -147,9 +146,17 @@ public final class OnnxExport {
             if (rule == MaskRule.MAKE) {
                 mask = Masks.make(layer, inputs.get(0), g);
             }
-            String out = export.export(new LayerExport.Call(layer, layer.name(), inputs, inputShapes, shapes.get(next.layer()),
+            List<String> outs = export.export(new LayerExport.Call(layer, layer.name(), inputs, inputShapes, outputShapes.get(0),
                     weights.getOrDefault(layer.name(), Map.of()), g, where, mask));
-            onnxName.put(next.output(), out);
+            if (outs.size() != outputShapes.size()) {
+                throw new IllegalStateException(where + ": exported " + outs.size() + " outputs, the layer gives " + outputShapes.size());
+            }
+            // A call's later outputs (a recurrent layer's final states) are its name with #1, #2, as dlkit names them.
+            for (int k = 0; k < outs.size(); k++) {
+                String name = k == 0 ? next.output() : next.output() + "#" + k;
+                onnxName.put(name, outs.get(k));
+                shapeOf.put(name, outputShapes.get(k));
+            }
             if (mask != null && rule != MaskRule.DROP) {
                 masks.put(next.output(), mask);
             }
@@ -168,18 +175,6 @@ public final class OnnxExport {
         return Onnx.ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("dlkit")
                 .setProducerVersion(String.valueOf(OnnxExport.class.getPackage().getImplementationVersion()))
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET)).setGraph(g.proto).build();
-    }
-
-    /** {@code dense}, {@code dense:1}, {@code lstm#2}: the layer that made a tensor. */
-    private static String layerOf(String tensor) {
-        int cut = tensor.length();
-        for (char ch : new char[] {':', '#'}) {
-            int at = tensor.indexOf(ch);
-            if (at > 0) {
-                cut = Math.min(cut, at);
-            }
-        }
-        return tensor.substring(0, cut);
     }
 
     /** {@code dense.kernel} → dense: {kernel}. */

@@ -70,8 +70,10 @@ class OnnxExportTest {
         CASES.put("Conv2D", () -> seq(Input.of(7, 6, 4), dlkit.layers.convolution.Conv2D.of(6, 3).strides(2, 2).padding(Padding.SAME).activation(Activation.GELU),
                 dlkit.layers.convolution.Conv2D.of(4, 2).groups(2).dilation(2, 2)));
         CASES.put("DepthwiseConv2D", () -> seq(Input.of(6, 6, 3), dlkit.layers.convolution.DepthwiseConv2D.of(3).depthMultiplier(2).padding(Padding.SAME)));
+        // "same" with a stride beyond the kernel (2 < 3, 1 < 2) leaves zeros between the windows' values.
         CASES.put("Conv2DTranspose", () -> seq(Input.of(4, 5, 3), dlkit.layers.convolution.Conv2DTranspose.of(2, 3).strides(2, 2).padding(Padding.SAME),
-                dlkit.layers.convolution.Conv2DTranspose.of(2, 2).strides(1, 1)));
+                dlkit.layers.convolution.Conv2DTranspose.of(2, 2).strides(1, 1), dlkit.layers.convolution.Conv2DTranspose.of(2, 2).padding(Padding.SAME).strides(3, 3),
+                dlkit.layers.convolution.Conv2DTranspose.of(2, 1).padding(Padding.SAME).strides(2, 2)));
         CASES.put("MaxPooling1D", () -> seq(Input.of(9, 2), dlkit.layers.pooling.MaxPooling1D.of(2).padding(Padding.SAME)));
         CASES.put("AveragePooling1D", () -> seq(Input.of(9, 2), dlkit.layers.pooling.AveragePooling1D.of(3).strides(2)));
         CASES.put("MaxPooling2D", () -> seq(Input.of(7, 7, 2), dlkit.layers.pooling.MaxPooling2D.of(2)));
@@ -97,6 +99,77 @@ class OnnxExportTest {
         for (String merge : List.of("Add", "Subtract", "Multiply", "Average", "Maximum", "Concatenate")) {
             CASES.put(merge, () -> merged(merge));
         }
+    }
+
+    /**
+     * Beyond the per-type cases: the recurrent options (go_backwards, return_state, initial states given as inputs,
+     * masked Bidirectional sequences in every merge mode — with and without padding, see pad below) and nested models.
+     */
+    static final Map<String, Supplier<Model>> VARIANTS = new LinkedHashMap<>();
+
+    static {
+        VARIANTS.put("go_backwards", () -> seq(Input.of(6, 3), lstm(4).goBackwards(true).returnSequences(true), gru(3).goBackwards(true).returnSequences(true),
+                dlkit.layers.recurrent.SimpleRNN.of(2).goBackwards(true)));
+        VARIANTS.put("masked go_backwards", () -> seq(Input.of(6, 3), dlkit.layers.core.Masking.of(0), lstm(4).goBackwards(true).returnSequences(true),
+                gru(3).goBackwards(true).returnSequences(true), dlkit.layers.recurrent.SimpleRNN.of(2).goBackwards(true)));
+        VARIANTS.put("Bidirectional around go_backwards", () -> seq(Input.of(5, 3), bi(lstm(4).goBackwards(true).returnSequences(true)),
+                bi(gru(3).goBackwards(true))));
+        VARIANTS.put("masked Bidirectional sequences", () -> seq(Input.of(6, 3), dlkit.layers.core.Masking.of(0), bi(lstm(4).returnSequences(true)),
+                bi(gru(3).returnSequences(true)).mergeMode("sum"), bi(dlkit.layers.recurrent.SimpleRNN.of(3).returnSequences(true)).mergeMode("mul"),
+                bi(lstm(2).goBackwards(true).returnSequences(true)).mergeMode("ave"), bi(gru(2))));
+        VARIANTS.put("return_state and initial states", () -> encoderDecoder(false));
+        VARIANTS.put("masked return_state and initial states", () -> encoderDecoder(true));
+        VARIANTS.put("nested models, one used twice", OnnxExportTest::nested);
+    }
+
+    private static dlkit.layers.recurrent.LSTM lstm(int units) {
+        return dlkit.layers.recurrent.LSTM.of(units);
+    }
+
+    private static dlkit.layers.recurrent.GRU gru(int units) {
+        return dlkit.layers.recurrent.GRU.of(units);
+    }
+
+    private static dlkit.layers.recurrent.Bidirectional bi(Layer inner) {
+        return dlkit.layers.recurrent.Bidirectional.of(inner);
+    }
+
+    /**
+     * An LSTM encoder's final h and c start an LSTM decoder (both with return_state); a GRU and a SimpleRNN start from
+     * a state computed by a Dense from a second input; every output and state is a model output.
+     */
+    private static Model encoderDecoder(boolean masked) {
+        Input x = Input.of(6, 3).named("x");
+        Input z = Input.of(3).named("z"); // fewer than 4 values: pad() leaves it alone, so every h0 is nonzero
+        dlkit.layers.SymbolicTensor seq = masked ? dlkit.layers.core.Masking.of(0).apply(x) : x;
+        List<LayerCall> enc = lstm(4).returnState(true).named("enc").applyAll(seq);
+        List<LayerCall> dec = lstm(4).returnSequences(true).returnState(true).goBackwards(true).named("dec").applyAll(seq, enc.get(1), enc.get(2));
+        LayerCall h0 = dlkit.layers.core.Dense.of(3).activation(Activation.TANH).named("h0").apply(z);
+        List<LayerCall> g = gru(3).returnState(true).named("gru").applyAll(seq, h0);
+        List<LayerCall> rnn = dlkit.layers.recurrent.SimpleRNN.of(3).returnSequences(true).returnState(true).named("rnn").applyAll(seq, h0);
+        List<LayerCall> outs = new ArrayList<>(dec);
+        outs.addAll(g);
+        outs.addAll(rnn);
+        outs.add(enc.get(0));
+        outs.add(dlkit.layers.core.Dense.of(2).named("from_c").apply(enc.get(2)));
+        Model m = Model.of(List.of(x, z), outs);
+        m.initialize(6);
+        return m;
+    }
+
+    /** An encoder model applied to two inputs (one set of weights) and a decoder model after their difference. */
+    private static Model nested() {
+        Input x = Input.of(3, 4).named("pixels");
+        Model encoder = Model.of(x, dlkit.layers.core.Dense.of(5).activation(Activation.RELU).named("enc_code").apply(
+                dlkit.layers.reshaping.Flatten.of().named("enc_flat").apply(x))).named("encoder");
+        Input code = Input.of(5).named("code_in");
+        Model decoder = Model.of(code, dlkit.layers.reshaping.Reshape.of(2, 3).named("dec_image").apply(
+                dlkit.layers.core.Dense.of(6).activation(Activation.SIGMOID).named("dec_out").apply(code))).named("decoder");
+        Input a = Input.of(3, 4).named("a");
+        Input b = Input.of(3, 4).named("b");
+        Model m = Model.of(List.of(a, b), List.of(decoder.apply(dlkit.layers.merge.Subtract.of().apply(encoder.apply(a), encoder.apply(b)))));
+        m.initialize(8);
+        return m;
     }
 
     /** Types refused by name, for now, with the option named. */
@@ -254,13 +327,23 @@ class OnnxExportTest {
         missing.removeAll(NOT_YET);
         assertEquals(new TreeSet<>(), missing, "layer types with no ONNX case");
         assertEquals(new TreeSet<>(CASES.keySet()), OnnxExport.supportedTypes(), "every exported type has a case, and every case is exported");
-        Model masking = seq(Input.of(4, 3), dlkit.layers.core.Masking.of(0), dlkit.layers.recurrent.Bidirectional.of(dlkit.layers.recurrent.LSTM.of(5).returnSequences(true)));
-        ConfigException e = assertThrows(ConfigException.class, () -> OnnxExport.toBytes(masking));
-        assertTrue(e.getMessage().contains("type Bidirectional") && e.getMessage().contains("a masked Bidirectional with return_sequences cannot be exported"),
-                e.getMessage());
-        Model backwards = seq(Input.of(4, 3), dlkit.layers.recurrent.LSTM.of(5).goBackwards(true));
-        e = assertThrows(ConfigException.class, () -> OnnxExport.toBytes(backwards));
-        assertTrue(e.getMessage().contains("go_backwards cannot be exported to ONNX yet"), e.getMessage());
+        Model stateful = seq(Input.of(4, 3), lstm(5).stateful(true));
+        ConfigException e = assertThrows(ConfigException.class, () -> OnnxExport.toBytes(stateful));
+        assertTrue(e.getMessage().contains("type LSTM") && e.getMessage().contains("stateful (state carried from one batch to the next"), e.getMessage());
+    }
+
+    static Stream<String> variantCases() {
+        return VARIANTS.keySet().stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("variantCases")
+    void variantsRunInOnnxRuntimeWithDlkitsOutputs(String name) throws Exception {
+        Model m = VARIANTS.get(name).get();
+        for (int n : new int[] {5, 1}) {
+            double d = maxDifference(m, n, 21 + n);
+            assertTrue(d <= TOLERANCE, name + " at batch " + n + ": ONNX Runtime differs from dlkit by " + d);
+        }
     }
 
     /** The example configs' models (initialized, not trained): exported and equal, or refused naming the layer. */

@@ -47,9 +47,16 @@ public final class Conv2DTranspose extends Convolution<Conv2DTranspose.Config, C
             dilationRate = Sizes.pair("dilation_rate", dilationRate);
             check(filters, strides, dilationRate, padding, dataFormat, activation, kernelInitializer, biasInitializer);
             for (int i = 0; i < 2; i++) {
-                if (padding == Padding.VALID && (kernelSize.get(i) - 1) * dilationRate.get(i) + 1 < strides.get(i)) {
+                int span = (kernelSize.get(i) - 1) * dilationRate.get(i) + 1;
+                if (padding == Padding.VALID && span < strides.get(i)) {
                     throw new IllegalArgumentException("kernel_size " + kernelSize + " smaller than strides " + strides
                             + " with padding \"valid\" is not supported (it leaves gaps); use a kernel at least as large as the stride");
+                }
+                // deconv2d's own "same" padding, (span − stride) / 2, is negative here where Keras pads nothing: it would
+                // shift the output by a row or column.
+                if (padding == Padding.SAME && span <= strides.get(i) - 2) {
+                    throw new IllegalArgumentException("kernel_size " + kernelSize + " (dilated span " + span + ") with strides " + strides
+                            + " and padding \"same\" is not supported (strides exceed the kernel by 2 or more); use a kernel at least stride - 1 wide");
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dlkit.layers.convolution;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dlkit.layers.Activation;
 import dlkit.layers.LayerTestKit.Expect;
@@ -61,6 +62,10 @@ class ConvolutionLayersTest {
         LayerTestKit.run(Conv2DTranspose.of(2, 3).strides(2, 2).padding(Padding.SAME).activation(Activation.RELU), Shape.of(3, 2, 2),
                 new Expect(Shape.of(6, 4, 2), 3 * 3 * 2 * 2 + 2, false));
         LayerTestKit.run(Conv2DTranspose.of(2, 2).strides(2, 2).useBias(false), Shape.of(2, 3, 1), new Expect(Shape.of(4, 6, 2), 2 * 2 * 2, false));
+        // Keras' "same" with strides one beyond the kernel: zeros after each window (ONNX export compares the values).
+        LayerTestKit.run(Conv2DTranspose.of(2, 2).padding(Padding.SAME).strides(3, 3), Shape.of(2, 3, 1), new Expect(Shape.of(6, 9, 2), 2 * 2 * 2 + 2, false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2DTranspose.of(2, 1).padding(Padding.SAME).strides(3, 3));
+        assertTrue(e.getMessage().contains("strides exceed the kernel by 2 or more"), e.getMessage());
     }
 
     @Test
