@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "dl", mixinStandardHelpOptions = true, versionProvider = Dl.Version.class,
         description = "Train and run dlkit models from one JSON file.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class, ConvertCommand.class,
-                ValidateCommand.class, BenchCommand.class, PlotCommand.class, ServeCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
+                ValidateCommand.class, BenchCommand.class, PlotCommand.class, ServeCommand.class, TuneCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class Dl {
     /** Exit code for a run that failed (e.g. a NaN loss). */
     public static final int RUN_FAILED = 1;

@@ -95,6 +95,20 @@ class ConfigSchemaTest {
         assertFalse(schema().validate(bad).isEmpty(), "a misspelt callback key fails the schema");
     }
 
+    /** The schema's tune section has exactly dl tune's keys, and a tuned config validates. */
+    @Test
+    void schemaCoversTheTuneSection() throws IOException {
+        JsonNode root = Json.MAPPER.readTree(ROOT.resolve("docs/dlkit-run.schema.json").toFile());
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        root.at("/properties/tune/properties").fieldNames().forEachRemaining(keys::add);
+        assertEquals(new java.util.TreeSet<>(dlkit.tune.TuneConfig.KEYS), keys);
+        ObjectNode tuned = (ObjectNode) Json.MAPPER.readTree(ROOT.resolve("configs/quickstart.json").toFile());
+        tuned.set("tune", Json.MAPPER.readTree("{\"space\": {\"model.layers[2].units\": {\"choice\": [32, 64]}}, \"algorithm\": \"tpe\"}"));
+        assertTrue(schema().validate(tuned).isEmpty(), schema().validate(tuned).toString());
+        tuned.set("tune", Json.MAPPER.readTree("{\"space\": {\"model.layers[2].units\": {\"choise\": [32, 64]}}}"));
+        assertFalse(schema().validate(tuned).isEmpty(), "a misspelt distribution fails the schema");
+    }
+
     @Test
     void rejectsUnknownKeysAndBadValues() throws IOException {
         JsonSchema schema = schema();

@@ -158,6 +158,38 @@ public final class DataSources {
         return n.asDouble();
     }
 
+    /** The file keys of the data sources: a source's relative paths resolve against its config's directory. */
+    private static final List<String> FILE_KEYS = List.of("images", "labels", "path", "x", "y");
+
+    /**
+     * {@code src} (a data source, or a section holding sources such as {@code data}) with every relative file path
+     * made absolute against {@code baseDir}: the same data for a copy of the config written elsewhere.
+     */
+    public static @NonNull JsonNode withAbsolutePaths(@NonNull JsonNode src, @NonNull Path baseDir) {
+        JsonNode copy = src.deepCopy();
+        absolutize(copy, baseDir.toAbsolutePath());
+        return copy;
+    }
+
+    private static void absolutize(JsonNode n, Path baseDir) {
+        if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            for (String key : FILE_KEYS) {
+                if (o.path(key).isTextual() && !Path.of(o.get(key).asText()).isAbsolute()) {
+                    o.put(key, baseDir.resolve(o.get(key).asText()).normalize().toString());
+                }
+            }
+            if (o.path("files").isArray()) {
+                com.fasterxml.jackson.databind.node.ArrayNode files = (com.fasterxml.jackson.databind.node.ArrayNode) o.get("files");
+                for (int i = 0; i < files.size(); i++) {
+                    if (files.get(i).isTextual() && !Path.of(files.get(i).asText()).isAbsolute()) {
+                        files.set(i, baseDir.resolve(files.get(i).asText()).normalize().toString());
+                    }
+                }
+            }
+            o.fields().forEachRemaining(e -> absolutize(e.getValue(), baseDir));
+        }
+    }
+
     static Path file(JsonNode src, String key, String path, Path baseDir) {
         if (!src.has(key)) {
             throw new ConfigException(path, "missing required key \"" + key + "\"");

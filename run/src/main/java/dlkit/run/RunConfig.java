@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
 public record RunConfig(@NonNull Path file, @NonNull String name, @NonNull JsonNode model, @NonNull JsonNode compile,
                         @NonNull DataConfig data, @NonNull FitConfig fit, @Nullable PretrainConfig pretrain, @Nullable DistributedConfig distributed,
                         @NonNull String fingerprint) {
-    static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit", "pretrain", "distributed");
+    // "tune" is dl tune's search (module dlkit-tune); dl train trains the config as written.
+    static final Set<String> KEYS = Set.of("name", "description", "model", "compile", "data", "fit", "pretrain", "distributed", "tune");
 
     /**
      * {@code distributed}: where and how to train on a cluster ({@code dl train --spark} and {@code --workers}
