@@ -197,6 +197,34 @@ class TuneCommandTest {
     }
 
     @Test
+    void medianPruningStopsTrialsBehindTheMedianAndKeepsThemOutOfTheBest() throws Exception {
+        // A wide learning-rate range: the slow ones fall behind the median early.
+        Path cfg = config("pruned.json", "{\"epochs\": 6, \"batch_size\": 32, \"seed\": 1, \"validation_split\": 0.2}",
+                "{\"space\": {\"compile.optimizer.learning_rate\": {\"log_uniform\": [1e-5, 3e-2]}}, \"algorithm\": \"random\", \"max_trials\": 16,"
+                        + " \"pruning\": \"median\"}");
+        Path out = dir.resolve("study");
+        DlCommandTest.Out o = DlCommandTest.dlIn(dir, "tune", cfg.toString(), "--output", out.toString(), "--quiet");
+        assertEquals(0, o.code(), o.stdout() + o.stderr());
+        List<Map<String, Object>> t = rows(out.resolve("study.db"), "SELECT number, state, epochs_run, value FROM trials ORDER BY number");
+        assertEquals(16, t.size());
+        long pruned = t.stream().filter(r -> r.get("state").equals("PRUNED")).count();
+        assertTrue(pruned >= 3, "pruned trials: " + t);
+        for (Map<String, Object> r : t) {
+            int n = ((Number) r.get("number")).intValue();
+            int epochs = ((Number) r.get("epochs_run")).intValue();
+            if (r.get("state").equals("PRUNED")) {
+                assertTrue(n >= 5 && epochs < 6, "pruned only after 5 finished trials, before its last epoch: " + r);
+                assertEquals(epochs, Files.readAllLines(out.resolve("trials").resolve(String.format("trial-%04d", n)).resolve("history.csv")).size() - 1);
+            } else {
+                assertEquals("COMPLETE", r.get("state"));
+                assertEquals(6, epochs, r.toString());
+            }
+        }
+        List<String> csv = Files.readAllLines(out.resolve("trials.csv"));
+        assertTrue(csv.stream().anyMatch(l -> l.contains(",pruned,")), String.join("\n", csv));
+    }
+
+    @Test
     void aBadSpaceExitsTwoNamingThePath() throws Exception {
         String fit = "{\"epochs\": 1, \"batch_size\": 32, \"seed\": 1, \"validation_split\": 0.2}";
         Map<String, String> cases = new LinkedHashMap<>();
