@@ -234,7 +234,9 @@ class TuneCommandTest {
         cases.put("{\"model.layers[3].rate\": {\"uniform\": [0.5, 0.1]}}", "tune.space[\"model.layers[3].rate\"].uniform: empty range: low 0.5 must be below high 0.1");
         cases.put("{\"model.layers[2].units\": {\"choice\": 64}}", "tune.space[\"model.layers[2].units\"].choice: expected a non-empty list of values, got 64");
         cases.put("{\"model.layers[2].units\": {\"normal\": [1, 2]}}", "tune.space[\"model.layers[2].units\"]: unknown distribution \"normal\"");
-        cases.put("{\"model.layers[3].rate\": {\"uniform\": [0.0, 2.0]}}", "tune.space[\"model.layers[3].rate\"] set to ");
+        // Both ends of a range and every choice are tried: 2.0 is no dropout rate, -4 no number of units.
+        cases.put("{\"model.layers[3].rate\": {\"uniform\": [0.0, 2.0]}}", "tune.space[\"model.layers[3].rate\"] set to 2.0: ");
+        cases.put("{\"model.layers[2].units\": {\"choice\": [8, -4]}}", "tune.space[\"model.layers[2].units\"] set to -4: ");
         int i = 0;
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Path cfg = config("bad" + i++ + ".json", fit, "{\"space\": " + c.getKey() + "}");

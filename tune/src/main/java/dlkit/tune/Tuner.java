@@ -132,24 +132,32 @@ public final class Tuner implements AutoCloseable {
      * its model build — an unknown path or key, or a value the layer refuses, is named before any trial runs.
      */
     private static void check(Path configFile, ObjectNode base, TuneConfig tune) {
-        SplittableRandom r = new SplittableRandom(tune.seed());
         for (Map.Entry<String, Distribution> e : tune.space().params().entrySet()) {
             String where = tune.space().name(e.getKey());
-            JsonNode value = e.getValue() instanceof Distribution.Choice c ? c.values().get(0) : e.getValue().sample(r);
-            ObjectNode applied = base.deepCopy();
-            try {
-                SearchSpace.set(applied, e.getKey(), value, where);
-            } catch (ConfigException x) {
-                throw new ConfigException(null, configFile + ": " + x.getMessage(), x);
+            // Every choice, and both ends of a range: a value the config refuses is found before any trial.
+            List<JsonNode> values = e.getValue() instanceof Distribution.Choice c ? c.values()
+                    : List.of(((Distribution.Numeric) e.getValue()).external(((Distribution.Numeric) e.getValue()).low()),
+                            ((Distribution.Numeric) e.getValue()).external(((Distribution.Numeric) e.getValue()).high()));
+            for (JsonNode value : values) {
+                checkOne(configFile, base, e.getKey(), value, where);
             }
-            try {
-                RunConfig rc = RunConfig.fromJson(applied.toString(), configFile, false);
-                Model m = ModelConfig.fromNode(rc.model(), "model");
-                ModelConfig.applyCompile(m, rc.compile(), "compile");
-            } catch (ConfigException x) {
-                String msg = x.getMessage().startsWith(configFile + ": ") ? x.getMessage().substring(configFile.toString().length() + 2) : x.getMessage();
-                throw new ConfigException(null, configFile + ": " + where + " set to " + value + ": " + msg, x);
-            }
+        }
+    }
+
+    private static void checkOne(Path configFile, ObjectNode base, String path, JsonNode value, String where) {
+        ObjectNode applied = base.deepCopy();
+        try {
+            SearchSpace.set(applied, path, value, where);
+        } catch (ConfigException x) {
+            throw new ConfigException(null, configFile + ": " + x.getMessage(), x);
+        }
+        try {
+            RunConfig rc = RunConfig.fromJson(applied.toString(), configFile, false);
+            Model m = ModelConfig.fromNode(rc.model(), "model");
+            ModelConfig.applyCompile(m, rc.compile(), "compile");
+        } catch (ConfigException x) {
+            String msg = x.getMessage().startsWith(configFile + ": ") ? x.getMessage().substring(configFile.toString().length() + 2) : x.getMessage();
+            throw new ConfigException(null, configFile + ": " + where + " set to " + value + ": " + msg, x);
         }
     }
 
@@ -329,16 +337,23 @@ public final class Tuner implements AutoCloseable {
             Trial.State state = pruned[0] ? Trial.State.PRUNED : Trial.State.COMPLETE;
             study.finish(t.number(), state, history.get(best), best + 1, history.size(), seconds, null);
             report(t, history.get(best), history.size(), seconds, pruned[0] ? "pruned" : null);
-        } catch (ConfigException e) {
+        } catch (DlkitException e) {
+            // A setting the run refuses (a shape that does not fit, a batch too large for memory): this trial fails,
+            // the study goes on.
             double seconds = (System.nanoTime() - t0) / 1e9;
             study.finish(t.number(), Trial.State.FAILED, null, null, history.size(), seconds, e.getMessage());
-            if (e.getMessage().contains("tune.objective")) {
+            if (e instanceof ConfigException && e.getMessage().contains("tune.objective")) {
                 // The objective itself is wrong: every trial would fail the same way.
                 throw e;
             }
             report(t, null, history.size(), seconds, e.getMessage());
         } catch (IOException e) {
+            study.finish(t.number(), Trial.State.FAILED, null, null, history.size(), (System.nanoTime() - t0) / 1e9, e.toString());
             throw new DlkitException(dir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Not left RUNNING for a resume to run into again: failed, with what happened, then reported as an error.
+            study.finish(t.number(), Trial.State.FAILED, null, null, history.size(), (System.nanoTime() - t0) / 1e9, e.toString());
+            throw e;
         }
     }
 
