@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class SeedCorpusTest {
     static final Path ROOT = Path.of("src", "test", "resources", "dlkit", "fuzz");
     static final Map<String, List<String>> TARGETS = Map.of(
-            "ConfigFuzzTestInputs", List.of("runConfig", "modelConfig"),
+            "ConfigFuzzTestInputs", List.of("runConfig", "tuneSection", "modelConfig"),
             "ModelFileFuzzTestInputs", List.of("archive", "safetensors"),
             "DataFileFuzzTestInputs", List.of("npy", "idx", "csv"),
             "ServeFuzzTestInputs", List.of("requestBody"));
@@ -61,6 +61,12 @@ class SeedCorpusTest {
                 "license-snippets-lstm", "fashion-mnist-pretrained")) {
             Files.copy(configs.resolve(c + ".json"), runConfig.resolve(c + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
+        Path tuneSection = dir("ConfigFuzzTestInputs", "tuneSection");
+        Files.copy(configs.resolve("fashion-mnist-mlp-tune.json"), tuneSection.resolve("fashion-mnist-mlp-tune.json"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.writeString(tuneSection.resolve("grid.json"), Files.readString(configs.resolve("quickstart.json")).replaceFirst("\\}\\s*$",
+                ", \"tune\": {\"algorithm\": \"grid\", \"space\": {\"model.layers[2].units\": {\"int_uniform\": [16, 64], \"step\": 16},"
+                        + " \"model.layers[3].rate\": {\"uniform\": [0.0, 0.4], \"q\": 0.2}, \"fit.batch_size\": {\"choice\": [16, 32]}}}}\n"));
         Model mlp = Sequential.of(Input.of(4, 4), Rescaling.of(1 / 16.0), dlkit.layers.reshaping.Flatten.of(),
                 Dense.of(6).activation(Activation.RELU), Dense.of(3).activation(Activation.SOFTMAX));
         mlp.compile(Adam.of(0.01), Loss.SPARSE_CATEGORICAL_CROSSENTROPY, Metric.ACCURACY).initialize(1);
@@ -103,6 +109,10 @@ class SeedCorpusTest {
                 "normalize", "scale", "standardize", "callbacks", "epochs", "batch_size", "seed", "samples", "playground", "digits", "csv",
                 "npy", "idx", "path", "version", "format", "dlkit-model", "float64", "2147483647", "4294967301", "-1", "0", "1e308",
                 "1180591620717411303424", "../", "/dev/zero", "null", "true", "[]", "{}"));
+        words.addAll(dlkit.tune.TuneConfig.KEYS);
+        words.addAll(dlkit.tune.TuneConfig.ALGORITHMS);
+        words.addAll(List.of("tune", "uniform", "log_uniform", "int_uniform", "choice", "q", "step", "median", "direction", "metric", "min", "max",
+                "val_accuracy", "model.layers[1].units", "compile.optimizer.learning_rate", "fit.batch_size", "1e-300"));
         for (String type : dlkit.layers.registry.LayerRegistry.types()) {
             words.add(type);
             words.addAll(dlkit.layers.registry.LayerRegistry.configKeys(type));

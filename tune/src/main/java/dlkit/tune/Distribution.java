@@ -103,6 +103,7 @@ public sealed interface Distribution {
         }
 
         public @NonNull List<JsonNode> grid(@NonNull String path) {
+            checkGridCount(path, (double) (hi - lo) / step + 1);
             List<JsonNode> out = new ArrayList<>();
             for (long v = lo; v <= hi; v += step) {
                 out.add(LongNode.valueOf(v));
@@ -140,11 +141,22 @@ public sealed interface Distribution {
         if (q == null) {
             throw new ConfigException(path, "grid search lists every value: a continuous range needs a \"q\" step (or use choice, int_uniform)");
         }
+        checkGridCount(path, (hi - lo) / q + 1);
         List<JsonNode> out = new ArrayList<>();
         for (long k = 0; lo + k * q <= hi + 1e-12 * Math.abs(hi); k++) {
             out.add(make.apply(lo + k * q));
         }
         return out;
+    }
+
+    /** The most values one setting lists for grid search: a hostile step must not enumerate without end. */
+    int MAX_GRID_VALUES = 100_000;
+
+    private static void checkGridCount(String path, double count) {
+        if (!(count <= MAX_GRID_VALUES)) {
+            throw new ConfigException(path, String.format(java.util.Locale.ROOT, "grid search would list %.3g values of this setting; at most %d "
+                    + "(use a larger step, or random or tpe)", count, MAX_GRID_VALUES));
+        }
     }
 
     /** Reads one distribution; errors name {@code path}. */

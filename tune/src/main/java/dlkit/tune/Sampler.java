@@ -23,10 +23,17 @@ public interface Sampler {
     static long gridSize(@NonNull SearchSpace space) {
         long size = 1;
         for (Map.Entry<String, Distribution> e : space.params().entrySet()) {
-            size = Math.multiplyExact(size, e.getValue().grid(space.name(e.getKey())).size());
+            size *= e.getValue().grid(space.name(e.getKey())).size();
+            if (size > MAX_GRID) {
+                throw new dlkit.ConfigException(space.name(e.getKey()), "grid search over the settings up to this one has more than " + MAX_GRID
+                        + " combinations; use fewer values, or random or tpe");
+            }
         }
         return size;
     }
+
+    /** The most combinations grid search takes (each one a trial). */
+    long MAX_GRID = 1_000_000;
 
     Sampler GRID = (space, trials, number, random) -> {
         Map<String, JsonNode> out = new LinkedHashMap<>();

@@ -263,32 +263,6 @@ public final class Study implements AutoCloseable {
         return dead;
     }
 
-    /** How many times each trial was started (more than once only for a trial whose process died), by number. */
-    public synchronized @NonNull Map<Integer, Integer> starts() {
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT number, starts FROM trials ORDER BY number")) {
-            Map<Integer, Integer> out = new LinkedHashMap<>();
-            while (r.next()) {
-                out.put(r.getInt(1), r.getInt(2));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new DlkitException(file + ": study database: " + e.getMessage(), e);
-        }
-    }
-
-    /** Which worker ran each trial ({@code host:pid}), by number. */
-    public synchronized @NonNull Map<Integer, String> workers() {
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT number, worker FROM trials ORDER BY number")) {
-            Map<Integer, String> out = new LinkedHashMap<>();
-            while (r.next()) {
-                out.put(r.getInt(1), r.getString(2));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new DlkitException(file + ": study database: " + e.getMessage(), e);
-        }
-    }
-
     /** The objective after an epoch (1-based) of a running trial. */
     public synchronized void recordEpoch(int trial, int epoch, double value) {
         transaction(() -> {

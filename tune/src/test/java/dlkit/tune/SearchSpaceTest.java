@@ -57,5 +57,14 @@ class SearchSpaceTest {
         ConfigException e = assertThrows(ConfigException.class, () -> Distribution.parse(json("{\"uniform\": [0, 1]}"), "x").grid("x"));
         assertTrue(e.getMessage().contains("a continuous range needs a \"q\" step"), e.getMessage());
         assertEquals(List.of(json("0.0"), json("0.25"), json("0.5")), Distribution.parse(json("{\"uniform\": [0, 0.5], \"q\": 0.25}"), "x").grid("x"));
+        // A hostile step lists no endless grid.
+        e = assertThrows(ConfigException.class, () -> Distribution.parse(json("{\"uniform\": [0, 1e300], \"q\": 1e-300}"), "x").grid("x"));
+        assertTrue(e.getMessage().contains("grid search would list") && e.getMessage().contains("at most 100000"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> Distribution.parse(json("{\"int_uniform\": [0, 9000000000000000000]}"), "x").grid("x"));
+        assertTrue(e.getMessage().contains("grid search would list"), e.getMessage());
+        SearchSpace big = SearchSpace.parse(json("{\"a\": {\"int_uniform\": [1, 1000]}, \"b\": {\"int_uniform\": [1, 1000]}, \"c\": {\"int_uniform\": [1, 1000]}}"),
+                "tune.space");
+        e = assertThrows(ConfigException.class, () -> Sampler.gridSize(big));
+        assertTrue(e.getMessage().startsWith("tune.space[\"c\"]") && e.getMessage().contains("more than 1000000 combinations"), e.getMessage());
     }
 }
